@@ -1,0 +1,46 @@
+"""A registry of the case actions (lifecycle transitions) that pages and the API expose.
+
+Each app registers the actions it owns from its ``AppConfig.ready()``; the case page and
+``POST /api/cases/{id}/<action>/`` are generated from this one table, so a page button and
+an API endpoint can never disagree about validation or access. Upstream apps never import
+downstream ones: downstream apps register here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rest_framework import serializers
+
+from .models import TRANSITION_LABELS, Case
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str  # the transition's name, also the URL verb
+    serializer_class: type[serializers.Serializer]
+    # perform(case_id=, actor=, data=validated_data, expected_version=) -> Case
+    perform: Callable[..., Case]
+    description: str = ""
+    css: str = "btn-primary"
+
+    @property
+    def label(self) -> str:
+        return str(TRANSITION_LABELS.get(self.name, self.name))
+
+
+ACTIONS: dict[str, CaseAction] = {}
+
+
+def register_action(action: CaseAction) -> None:
+    ACTIONS[action.name] = action
+
+
+class ActionInput(serializers.Serializer):
+    """Base input of every action: the case version the user saw, to detect races."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=0, help_text="案件版本号(来自案件详情的 version);不一致时返回409"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, label="备注")

@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from intake.actions import ACTIONS
+
+from .views import CaseViewSet, action_view
+
+router = SimpleRouter()
+router.register("cases", CaseViewSet, basename="case")
+
+urlpatterns = [
+    *router.urls,
+    *[
+        path(f"cases/<int:pk>/{name}/", action_view(action).as_view(), name=f"case-{name}")
+        for name, action in sorted(ACTIONS.items())
+    ],
+]

@@ -1,0 +1,102 @@
+"""Case API: list, detail, and one POST endpoint per lifecycle action."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from intake.actions import CaseAction
+from intake.models import Case, CaseEvent, Channel, RiskLevel, State
+from intake.selectors import case_list, filter_overdue, filter_text
+
+from .serializers import CaseDetailSerializer, CaseListSerializer
+
+
+class CaseFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=State.choices)
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    risk = filters.ChoiceFilter(field_name="risk_level", choices=RiskLevel.choices)
+    department = filters.CharFilter(field_name="department__code")
+    category = filters.CharFilter(field_name="category__code")
+    township = filters.CharFilter(field_name="township__code")
+    overdue = filters.BooleanFilter(method="filter_overdue")
+    q = filters.CharFilter(method="filter_q", max_length=100)
+
+    class Meta:
+        model = Case
+        fields = ["state", "channel", "risk", "department", "category", "township", "overdue", "q"]
+
+    def filter_overdue(self, qs, name, value):
+        return filter_overdue(qs) if value else qs
+
+    def filter_q(self, qs, name, value):
+        return filter_text(qs, value)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases visible to the current user (others answer 404)."""
+
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        qs = case_list(user=self.request.user)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                "parties", Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+
+class CaseActionView(APIView):
+    """Base for the generated ``POST /api/cases/{id}/<action>/`` views."""
+
+    case_action: CaseAction
+
+    def post(self, request, pk: int):
+        if not Case.objects.visible_to(request.user).filter(pk=pk).exists():
+            raise Http404
+        serializer = self.case_action.serializer_class(
+            data=request.data, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = self.case_action.perform(
+            case_id=pk, actor=request.user, data=data, expected_version=data.get("version")
+        )
+        case = Case.objects.prefetch_related("parties", "events__actor").get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
+
+
+def action_view(action: CaseAction):
+    """A view class for one action, with its own input serializer in the OpenAPI schema."""
+
+    def post(self, request, pk: int):
+        return CaseActionView.post(self, request, pk)
+
+    view = type(
+        f"Case{action.name.title().replace('_', '')}View",
+        (CaseActionView,),
+        {"case_action": action},
+    )
+    view.post = extend_schema(
+        operation_id=f"cases_{action.name}",
+        summary=action.label,
+        request=action.serializer_class,
+        responses={
+            200: CaseDetailSerializer,
+            400: OpenApiResponse(description="输入有误,fields 指明字段"),
+            403: OpenApiResponse(description="无权执行该操作"),
+            404: OpenApiResponse(description="案件不存在或无权查看"),
+            409: OpenApiResponse(description="状态不允许该操作,或案件刚被他人修改"),
+        },
+        tags=["cases"],
+    )(post)
+    return view

@@ -1,0 +1,119 @@
+"""The one way a case changes state: lock, check, transition, save, log — in one transaction.
+
+Every lifecycle service in every app (intake, dispatch, mediation, followup) calls
+``run_transition``. It answers with ``Conflict`` (409) for an illegal transition or a
+concurrent change, ``NotAllowed`` (403) when the user's role or department may not
+act, and ``NotFound`` (404) when the case is not visible to the user at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed, has_transition_perm
+
+from luodian_platform.errors import Conflict, NotAllowed, NotFound
+
+from .models import TRANSITION_LABELS, Case, CaseEvent, State
+
+# Messages for transitions whose conditions fail (the state allows it, the data does not).
+CONDITION_MESSAGES = {
+    "return_case": gettext_lazy("该案件已强制派单,承办部门不能再退单。"),
+    "approve": gettext_lazy("该答复缺少办理结果或答复文书,不能审核通过。"),
+}
+
+
+def state_label(value: str) -> str:
+    try:
+        return str(State(value).label)
+    except ValueError:
+        return value
+
+
+def available_actions(case: Case, user) -> list[str]:
+    """Names of the transitions ``user`` may perform on ``case`` now."""
+    return [t.name for t in case.get_available_user_state_transitions(user)]
+
+
+def _illegal_message(case: Case, name: str, user) -> str:
+    allowed = [str(TRANSITION_LABELS.get(n, n)) for n in available_actions(case, user)]
+    return _(
+        "案件当前状态为「%(state)s」,不能执行「%(action)s」。您现在可执行的操作:%(allowed)s。"
+    ) % {
+        "state": state_label(case.state),
+        "action": TRANSITION_LABELS.get(name, name),
+        "allowed": "、".join(allowed) if allowed else _("无"),
+    }
+
+
+def lock_visible_case(case_id: int, user) -> Case:
+    """Lock the case row for the rest of the transaction, or 404 if the user cannot see it."""
+    visible = Case.objects.visible_to(user).values("pk")
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id, pk__in=visible).first()
+    if case is None:
+        raise NotFound(_("案件不存在或您无权查看。"))
+    return case
+
+
+def run_transition(
+    *,
+    case_id: int,
+    name: str,
+    actor,
+    expected_version: int | None = None,
+    kwargs: dict[str, Any] | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    before: Callable[[Case], None] | None = None,
+    after: Callable[[Case], None] | None = None,
+) -> Case:
+    """Perform transition ``name`` on case ``case_id`` for ``actor``.
+
+    ``kwargs`` may be a callable taking the locked case (to compute values such as a
+    deadline from the locked row). ``before`` runs checks on the locked case and may raise;
+    ``after`` writes related rows inside the same transaction.
+    """
+    with transaction.atomic():
+        case = lock_visible_case(case_id, actor)
+        if expected_version is not None and case.version != expected_version:
+            raise Conflict(
+                _("此案件刚刚被他人修改(现为「%(state)s」),请刷新页面后再操作。")
+                % {"state": state_label(case.state)},
+                code="stale",
+            )
+        method = getattr(case, name)
+        if not can_proceed(method, check_conditions=False):
+            raise Conflict(_illegal_message(case, name, actor), code="illegal_transition")
+        if not can_proceed(method):
+            raise Conflict(
+                str(CONDITION_MESSAGES.get(name, _illegal_message(case, name, actor))),
+                code="condition_failed",
+            )
+        if not has_transition_perm(method, actor):
+            raise NotAllowed(
+                _("您没有权限对该案件执行「%(action)s」。")
+                % {"action": TRANSITION_LABELS.get(name, name)}
+            )
+        if before is not None:
+            before(case)
+        call_kwargs = kwargs(case) if callable(kwargs) else (kwargs or {})
+        from_state = case.state
+        method(**call_kwargs)
+        case.version += 1
+        case.save()
+        CaseEvent.objects.create(
+            case=case,
+            transition=name,
+            from_state=from_state,
+            to_state=case.state,
+            actor=actor if getattr(actor, "pk", None) else None,
+            note=note,
+            payload=payload or {},
+        )
+        if after is not None:
+            after(case)
+    return case

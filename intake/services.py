@@ -1,0 +1,319 @@
+"""Writes for the registration window and the channel inbox.
+
+Every function is keyword-only, checks access, validates, then writes in one
+transaction with an event-log row. Lifecycle moves go through ``intake.lifecycle``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from luodian_platform.errors import NotAllowed, ServiceError
+from luodian_platform.models import Category, Township, Window
+from luodian_platform.roles import Role, user_has_role
+from luodian_platform.validators import (
+    normalize_id_number,
+    normalize_phone,
+    validate_credit_code,
+    validate_id_card,
+    validate_phone,
+)
+
+from .lifecycle import run_transition
+from .models import Case, CaseCounter, CaseEvent, Channel, Party, RiskLevel, State
+
+
+@dataclass
+class PartyInput:
+    role: str
+    name: str
+    kind: str = Party.Kind.PERSON
+    id_number: str = ""
+    credit_code: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass
+class CaseInput:
+    title: str
+    facts: str
+    category: Category
+    channel: str = Channel.WALK_IN
+    request: str = ""
+    external_id: str = ""
+    township: Township | None = None
+    place: str = ""
+    amount: Decimal | None = None
+    people_count: int = 1
+    risk_level: str = RiskLevel.LOW
+    is_group: bool = False
+    is_repeat: bool = False
+    is_violence_risk: bool = False
+    is_vulnerable: bool = False
+    window: Window | None = None
+    parties: list[PartyInput] = field(default_factory=list)
+
+
+# Human names for the keys a category may list in ``required_fields``.
+REQUIRED_FIELD_LABELS = {
+    "respondent": gettext_lazy("被申请人(如用人单位)"),
+    "amount": gettext_lazy("涉及金额"),
+    "township": gettext_lazy("乡镇街道"),
+    "place": gettext_lazy("发生地点"),
+    "applicant_phone": gettext_lazy("申请人联系电话"),
+    "applicant_id": gettext_lazy("申请人身份证号码"),
+}
+
+
+def party_clean(p: PartyInput, *, index: int) -> dict[str, str]:
+    """Validate one party; returns field errors keyed ``parties[i].field``."""
+    errors: dict[str, str] = {}
+    prefix = f"parties[{index}]"
+    p.name = (p.name or "").strip()
+    p.id_number = normalize_id_number(p.id_number)
+    p.credit_code = normalize_id_number(p.credit_code)
+    p.phone = normalize_phone(p.phone)
+    if not p.name:
+        errors[f"{prefix}.name"] = _("请填写当事人姓名或名称。")
+    if p.role not in Party.PartyRole.values:
+        errors[f"{prefix}.role"] = _("当事人身份不正确。")
+    if p.kind not in Party.Kind.values:
+        errors[f"{prefix}.kind"] = _("当事人类型不正确。")
+    for attr, check in (
+        ("id_number", validate_id_card),
+        ("credit_code", validate_credit_code),
+        ("phone", validate_phone),
+    ):
+        value = getattr(p, attr)
+        if value:
+            try:
+                check(value)
+            except ValidationError as exc:
+                errors[f"{prefix}.{attr}"] = exc.messages[0]
+    if p.kind == Party.Kind.ORG and p.id_number:
+        errors[f"{prefix}.id_number"] = _("组织当事人请填写统一社会信用代码,而不是身份证号码。")
+    return errors
+
+
+def case_input_clean(data: CaseInput) -> None:
+    """Validate a registration as a whole; raise one ServiceError naming every bad field."""
+    errors: dict[str, str] = {}
+    data.title = (data.title or "").strip()
+    data.facts = (data.facts or "").strip()
+    if not data.title:
+        errors["title"] = _("请填写标题。")
+    if not data.facts:
+        errors["facts"] = _("请填写事实与诉求。")
+    if data.channel not in Channel.values:
+        errors["channel"] = _("来源渠道不正确。")
+    if data.people_count < 1:
+        errors["people_count"] = _("涉及人数至少为1。")
+    if data.amount is not None and data.amount < 0:
+        errors["amount"] = _("涉及金额不能为负数。")
+    if not data.parties:
+        errors["parties"] = _("请至少登记一名当事人。")
+    elif not any(p.role == Party.PartyRole.APPLICANT for p in data.parties):
+        errors["parties"] = _("请至少登记一名申请人。")
+    for i, p in enumerate(data.parties):
+        errors.update(party_clean(p, index=i))
+    # Incomplete first registration (初始登记不完整) is a correction the county issues,
+    # so each category's required fields are enforced here.
+    for key in data.category.required_fields or []:
+        missing = (
+            (
+                key == "respondent"
+                and not any(p.role == Party.PartyRole.RESPONDENT for p in data.parties)
+            )
+            or (key == "amount" and data.amount is None)
+            or (key == "township" and data.township is None)
+            or (key == "place" and not data.place)
+            or (
+                key == "applicant_phone"
+                and not any(p.role == Party.PartyRole.APPLICANT and p.phone for p in data.parties)
+            )
+            or (
+                key == "applicant_id"
+                and not any(
+                    p.role == Party.PartyRole.APPLICANT and p.id_number for p in data.parties
+                )
+            )
+        )
+        if missing:
+            errors.setdefault(
+                key if key != "respondent" else "parties",
+                _("「%(cat)s」类案件必须填写:%(what)s。")
+                % {"cat": data.category.name, "what": REQUIRED_FIELD_LABELS.get(key, key)},
+            )
+    if errors:
+        raise ServiceError(_("登记信息有误,请按提示修改。"), fields=errors)
+
+
+def case_number_allocate(*, at: dt.datetime | None = None) -> str:
+    """Next number of the year, e.g. LD2026-000123. Must run inside the creating transaction:
+    the counter row stays locked until commit, so numbers are unique and gap-free
+    (a rolled-back registration gives its number back)."""
+    year = timezone.localtime(at or timezone.now()).year
+    CaseCounter.objects.bulk_create([CaseCounter(year=year, last=0)], ignore_conflicts=True)
+    CaseCounter.objects.filter(year=year).update(last=F("last") + 1)
+    seq = CaseCounter.objects.values_list("last", flat=True).get(year=year)
+    return f"{settings.COUNTY_CODE}{year}-{seq:06d}"
+
+
+def _apply_risk_flags(data: CaseInput) -> None:
+    if data.people_count >= settings.GROUP_DISPUTE_THRESHOLD:
+        data.is_group = True
+    if data.is_group or data.is_violence_risk or data.is_repeat:
+        data.risk_level = (
+            RiskLevel.HIGH
+            if (data.is_group or data.is_violence_risk)
+            else max(
+                data.risk_level,
+                RiskLevel.MEDIUM,
+                key=[RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH].index,
+            )
+        )
+
+
+def case_create(*, data: CaseInput, actor, initial_state: str, transition: str) -> Case:
+    """Create a case with its parties, a number and its first event. Caller checks access."""
+    case_input_clean(data)
+    _apply_risk_flags(data)
+    with transaction.atomic():
+        now = timezone.now()
+        case = Case(
+            number=case_number_allocate(at=now),
+            title=data.title,
+            facts=data.facts,
+            request=data.request,
+            category=data.category,
+            channel=data.channel,
+            external_id=data.external_id,
+            township=data.township,
+            place=data.place,
+            amount=data.amount,
+            people_count=data.people_count,
+            risk_level=data.risk_level,
+            is_group=data.is_group,
+            is_repeat=data.is_repeat,
+            is_violence_risk=data.is_violence_risk,
+            is_vulnerable=data.is_vulnerable,
+            window=data.window,
+            registered_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
+        # The state field is protected against assignment; the initial state is set once here.
+        case.__dict__["state"] = initial_state
+        case.save()
+        Party.objects.bulk_create(
+            [
+                Party(
+                    case=case,
+                    role=p.role,
+                    kind=p.kind,
+                    name=p.name,
+                    id_number=p.id_number,
+                    credit_code=p.credit_code,
+                    phone=p.phone,
+                    address=p.address,
+                )
+                for p in data.parties
+            ]
+        )
+        CaseEvent.objects.create(
+            case=case,
+            transition=transition,
+            from_state="",
+            to_state=initial_state,
+            actor=case.registered_by,
+            payload={"channel": data.channel},
+        )
+    return case
+
+
+def case_register(*, data: CaseInput, actor) -> Case:
+    """A walk-in registered at a window (登记流转): the case starts as ``registered``."""
+    if not user_has_role(actor, Role.CLERK, Role.DISPATCHER, Role.ADMIN):
+        raise NotAllowed(_("只有窗口登记员或调度员可以登记案件。"))
+    if data.window is None and getattr(actor, "window_id", None):
+        data.window = actor.window
+    return case_create(
+        data=data, actor=actor, initial_state=State.REGISTERED, transition="register"
+    )
+
+
+def case_take_in(*, case_id: int, actor, expected_version: int | None = None) -> Case:
+    """一键接单: a channel order in the inbox becomes a registered case."""
+    return run_transition(
+        case_id=case_id, name="take_in", actor=actor, expected_version=expected_version
+    )
+
+
+def case_reject(
+    *, case_id: int, actor, reason: str, route_to: str = "", expected_version: int | None = None
+) -> Case:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("不予受理必须说明理由。"), fields={"reason": _("请填写理由。")})
+    return run_transition(
+        case_id=case_id,
+        name="reject",
+        actor=actor,
+        expected_version=expected_version,
+        kwargs={"reason": reason, "route_to": route_to},
+        note=reason,
+        payload={"route_to": route_to},
+    )
+
+
+def case_merge(
+    *, case_id: int, into_id: int, actor, reason: str = "", expected_version: int | None = None
+) -> Case:
+    if into_id == case_id:
+        raise ServiceError(_("不能把案件合并到它自己。"), fields={"into": _("请选择另一件案件。")})
+    target = Case.objects.visible_to(actor).filter(pk=into_id).first()
+    if target is None:
+        raise ServiceError(
+            _("要合并到的案件不存在或您无权查看。"), fields={"into": _("案件不存在。")}
+        )
+    if target.state == State.MERGED:
+        raise ServiceError(
+            _("目标案件本身已被合并,请合并到原始案件。"), fields={"into": _("请选择原始案件。")}
+        )
+    return run_transition(
+        case_id=case_id,
+        name="merge",
+        actor=actor,
+        expected_version=expected_version,
+        kwargs={"into": target},
+        note=reason,
+        payload={"into": target.number},
+    )
+
+
+def case_handle_on_spot(
+    *, case_id: int, actor, answer: str, expected_version: int | None = None
+) -> Case:
+    """即办件: a consultation answered at the window, closed in one step with the answer."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ServiceError(_("请记录答复或建议内容。"), fields={"answer": _("请填写答复内容。")})
+    now = timezone.now()
+    return run_transition(
+        case_id=case_id,
+        name="handle_on_spot",
+        actor=actor,
+        expected_version=expected_version,
+        kwargs={"answer": answer, "by": actor, "at": now},
+        note=answer,
+    )

@@ -1,0 +1,69 @@
+"""One JSON error shape for the whole API:
+
+{"error": {"code": "...", "message": "中文说明", "fields": {"field": ["..."]}}}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from luodian_platform.errors import ServiceError
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            out.update(_flatten(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for i, item in enumerate(detail):
+                out.update(_flatten(item, f"{prefix}[{i}]"))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def error_response(
+    status_code: int, code: str, message: str, fields: dict | None = None
+) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return Response(body, status=status_code)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        fields = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.fields.items()}
+        return error_response(exc.status, exc.code, exc.message, fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("对象不存在或您无权查看。"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return error_response(
+            status.HTTP_400_BAD_REQUEST,
+            "invalid",
+            _("提交的数据有误,请按字段提示修改。"),
+            _flatten(exc.detail),
+        )
+    if isinstance(exc, exceptions.ParseError):
+        return error_response(
+            400, "parse_error", _("请求内容不是有效的JSON:%(d)s") % {"d": exc.detail}
+        )
+    detail = getattr(exc, "detail", "")
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    message = str(detail) if detail else str(exc)
+    return error_response(response.status_code, str(code), message)

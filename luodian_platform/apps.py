@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlatformConfig(AppConfig):
+    name = "luodian_platform"
+    label = "luodian_platform"
+    verbose_name = _("平台基础")

@@ -1,0 +1,168 @@
+"""The county's organisation: townships, departments, hall windows, dispute categories,
+users, and the holiday calendar overrides. Every other app points at these."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Township(models.Model):
+    """A town (镇) or sub-district (街道). Population feeds 万人成诉率."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    kind = models.CharField(
+        _("类型"),
+        max_length=10,
+        choices=[("town", _("镇")), ("street", _("街道")), ("township", _("乡"))],
+    )
+    registered_population = models.PositiveIntegerField(_("户籍人口"), default=0)
+    floating_population = models.PositiveIntegerField(_("流动人口"), default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("乡镇街道")
+        verbose_name_plural = _("乡镇街道")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A unit that takes part in "321+N"."""
+
+    class Kind(models.TextChoices):
+        LEAD = "lead", _("牵头部门")
+        SUPPORT = "support", _("协同力量")
+        COURT = "court", _("法院")
+        FUNCTIONAL = "functional", _("职能部门")
+        TOWNSHIP = "township", _("乡镇街道")
+        CENTRE = "centre", _("调度中心")
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=80, unique=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇街道"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    """A window or room of the hall (登记流转, 多元调处, 法律服务, 心理疏导…)."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    is_room = models.BooleanField(_("是调解室"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("窗口/功能室")
+        verbose_name_plural = _("窗口/功能室")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A dispute category. ``required_fields`` lists what a complete registration needs
+    (初始登记不完整 is a correction the county issues), e.g. ["respondent", "amount"]."""
+
+    class Kind(models.TextChoices):
+        DISPUTE = "dispute", _("矛盾纠纷")
+        PETITION = "petition", _("信访事项")
+        CONSULTATION = "consultation", _("咨询/即办")
+        LEGAL_AID = "legal_aid", _("法律援助")
+        COUNSELLING = "counselling", _("心理疏导")
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    kind = models.CharField(_("性质"), max_length=16, choices=Kind.choices, default=Kind.DISPUTE)
+    required_fields = models.JSONField(_("必填项"), default=list, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("纠纷类别")
+        verbose_name_plural = _("纠纷类别")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff member. Officers and mediators belong to a department, clerks to a window."""
+
+    full_name = models.CharField(_("姓名"), max_length=30, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    window = models.ForeignKey(
+        Window,
+        verbose_name=_("所在窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    is_department_head = models.BooleanField(_("部门负责人"), default=False)
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class HolidayOverride(models.Model):
+    """An administrator's entry for a day the ``chinese-calendar`` package does not know
+    (a new year's official schedule), or a local correction. Overrides win."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是工作日"))
+    name = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """Marks a year whose full official schedule has been entered by hand, so that
+    working-day counting stops warning about it."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("已录入日历年份")
+        verbose_name_plural = _("已录入日历年份")
+
+    def __str__(self) -> str:
+        return str(self.year)
