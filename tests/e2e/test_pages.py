@@ -1,0 +1,84 @@
+"""Each role's main pages in Chromium: Chinese, labelled, no serious or critical axe-core
+violations, nothing loaded from outside 127.0.0.1; screenshots at 1366×768 and 390×844
+saved under test-output/screenshots/ for people to look at."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import (
+    DESKTOP,
+    PHONE,
+    assert_chinese,
+    assert_labelled,
+    axe_violations,
+    login_as,
+    screenshot,
+    seed_cases,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
+    """(name, path) of the pages a role spends the day on."""
+    detail = "/cases/{}/"
+    pages = {
+        "clerk": [
+            ("clerk-workbench", "/intake/"),
+            ("clerk-case-list", "/cases/"),
+            ("clerk-case", detail.format(cases["registered"])),
+        ],
+        "dispatcher": [
+            ("dispatcher-workbench", "/dispatch/"),
+            ("dispatcher-case", detail.format(cases["registered"])),
+            ("dispatcher-dispatch-form", f"/cases/{cases['registered']}/act/dispatch/"),
+            ("dispatcher-review", detail.format(cases["replied"])),
+        ],
+        "officer": [
+            ("officer-workbench", "/dispatch/department/"),
+            ("officer-case", detail.format(cases["accepted"])),
+            ("officer-reply-form", f"/cases/{cases['accepted']}/act/reply/"),
+        ],
+        "mediator": [("mediator-workbench", "/mediation/")],
+        "followup": [("followup-workbench", "/followup/")],
+        "supervisor": [
+            ("supervisor-dashboard", "/followup/dashboard/"),
+            ("supervisor-case-list", "/cases/"),
+        ],
+    }
+    return pages[role]
+
+
+def _check(page, name: str, path: str) -> list[dict]:
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (
+        f"{path}: {response and response.status}"
+    )
+    assert_chinese(page)
+    assert_labelled(page)
+    found = [dict(v, page=name) for v in axe_violations(page)]
+    screenshot(page, name)
+    page.set_viewport_size(PHONE)
+    screenshot(page, name)
+    page.set_viewport_size(DESKTOP)
+    return found
+
+
+def test_login_page(page):
+    found = _check(page, "login", "/login/")
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    "role", ["clerk", "dispatcher", "officer", "mediator", "followup", "supervisor"]
+)
+def test_role_main_pages(page, role):
+    cases = seed_cases()
+    login_as(page, role)
+    found = []
+    for name, path in _main_pages(role, cases):
+        found += _check(page, name, path)
+    assert not found, "\n".join(
+        f"{v['page']}: [{v['impact']}] {v['id']} {v['help']} {v['targets']}" for v in found
+    )
