@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from .models import Case, CaseEvent, Party
+from .channel import channel_token_issue, channel_token_revoke
+from .models import Case, CaseEvent, ChannelOrder, ChannelToken, Party
 
 
 class PartyInline(admin.TabularInline):
@@ -33,4 +36,81 @@ class CaseEventAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+class ChannelTokenForm(forms.ModelForm):
+    class Meta:
+        model = ChannelToken
+        fields = ["channel", "name"]
+
+
+@admin.register(ChannelToken)
+class ChannelTokenAdmin(admin.ModelAdmin):
+    """Issue (add) and revoke channel tokens. The raw token is shown once, after issuing;
+    only its SHA-256 is stored, so a lost token is revoked and a new one issued."""
+
+    form = ChannelTokenForm
+    list_display = ("name", "channel", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("channel",)
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return (
+            "channel",
+            "name",
+            "prefix",
+            "created_at",
+            "created_by",
+            "last_used_at",
+            "revoked_at",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, raw = channel_token_issue(
+            channel=form.cleaned_data["channel"], name=form.cleaned_data["name"], actor=request.user
+        )
+        obj.pk = token.pk
+        obj.token_hash = token.token_hash
+        self.message_user(
+            request,
+            _("渠道令牌已签发,请立即复制交给渠道方,此令牌不会再次显示:%(t)s") % {"t": raw},
+            messages.WARNING,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: orders keep pointing at the token that sent them
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            channel_token_revoke(token_id=token.pk, actor=request.user)
+        self.message_user(request, _("已吊销 %(n)d 个令牌。") % {"n": queryset.count()})
+
+
+@admin.register(ChannelOrder)
+class ChannelOrderAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "channel", "case", "source", "other_proceeding", "received_at")
+    list_filter = ("channel", "source", "other_proceeding")
+    search_fields = ("=external_id",)
+    list_select_related = ("case",)
+    readonly_fields = (
+        "case",
+        "channel",
+        "external_id",
+        "token",
+        "source",
+        "payload",
+        "other_proceeding",
+        "received_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

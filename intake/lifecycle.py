@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
+from luodian_platform.audit import acting_as
 from luodian_platform.errors import Conflict, NotAllowed, NotFound
 
 from .models import TRANSITION_LABELS, Case, CaseEvent, State
@@ -77,7 +78,8 @@ def run_transition(
     deadline from the locked row). ``before`` runs checks on the locked case and may raise;
     ``after`` writes related rows inside the same transaction.
     """
-    with transaction.atomic():
+    # The audit trail attributes the row changes to the actor, also outside a request.
+    with transaction.atomic(), acting_as(actor if actor is not None else "system"):
         case = lock_visible_case(case_id, actor)
         if expected_version is not None and case.version != expected_version:
             raise Conflict(

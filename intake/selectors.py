@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import HANDLING_STATES, Case, CaseEvent
+from .models import HANDLING_STATES, Case, CaseEvent, Party, State
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
@@ -59,3 +64,106 @@ def case_get(*, user, pk: int) -> Case | None:
 
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "id")
+
+
+# --- duplicates and earlier cases of the same people -------------------------------------
+
+
+@dataclass
+class DuplicateHit:
+    case: Case
+    reasons: list[str]
+    visible: bool
+
+
+def _window_start():
+    return timezone.now() - dt.timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
+
+
+def duplicate_candidates(
+    *,
+    id_numbers: list[str],
+    phones: list[str],
+    respondent_names: list[str],
+    user=None,
+    limit: int = 10,
+) -> list[DuplicateHit]:
+    """Earlier cases (county-wide, within ``DUPLICATE_WINDOW_DAYS``) that share an ID number or
+    phone with any party, or a respondent name with a respondent of the new registration.
+
+    The search is county-wide on purpose: a clerk must learn that the dispute is already on
+    file even if another window registered it. The caller shows such hits masked (number,
+    category, state, date) and only links to the ones ``visible_to(user)``.
+    """
+    id_numbers = sorted({v for v in id_numbers if v})
+    phones = sorted({v for v in phones if v})
+    respondent_names = sorted({v for v in respondent_names if v})
+    q = Q(pk__in=[])
+    if id_numbers:
+        q |= Q(id_number__in=id_numbers)
+    if phones:
+        q |= Q(phone__in=phones)
+    if respondent_names:
+        q |= Q(role=Party.PartyRole.RESPONDENT, name__in=respondent_names)
+    if not (id_numbers or phones or respondent_names):
+        return []
+    matches = list(
+        Party.objects.filter(q, case__created_at__gte=_window_start())
+        .exclude(case__state=State.MERGED)
+        .values("case_id", "id_number", "phone", "name", "role")
+        .order_by("-case__created_at")[:200]
+    )
+    reasons: dict[int, list[str]] = {}
+    for m in matches:
+        r = reasons.setdefault(m["case_id"], [])
+        if m["id_number"] and m["id_number"] in id_numbers:
+            r.append(str(_("身份证号码相同")))
+        if m["phone"] and m["phone"] in phones:
+            r.append(str(_("联系电话相同")))
+        if m["role"] == Party.PartyRole.RESPONDENT and m["name"] in respondent_names:
+            r.append(str(_("被申请人相同")))
+    ids = list(reasons)[:limit]
+    cases = Case.objects.select_related("category", "township").in_bulk(ids)
+    visible = (
+        set(Case.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+        if user is not None
+        else set()
+    )
+    return [
+        DuplicateHit(case=cases[i], reasons=sorted(set(reasons[i])), visible=i in visible)
+        for i in ids
+        if i in cases
+    ]
+
+
+def earlier_cases_of_applicants(*, id_numbers: list[str], phones: list[str]) -> int:
+    """How many earlier cases (within the window, not merged) name the same applicant:
+    the basis of the repeat-petition (重复访) suggestion."""
+    id_numbers = [v for v in id_numbers if v]
+    phones = [v for v in phones if v]
+    if not (id_numbers or phones):
+        return 0
+    q = Q(pk__in=[])
+    if id_numbers:
+        q |= Q(id_number__in=id_numbers)
+    if phones:
+        q |= Q(phone__in=phones)
+    return (
+        Party.objects.filter(
+            q, role=Party.PartyRole.APPLICANT, case__created_at__gte=_window_start()
+        )
+        .exclude(case__state=State.MERGED)
+        .values("case_id")
+        .distinct()
+        .count()
+    )
+
+
+def inbox_list(*, user) -> QuerySet[Case]:
+    """The dispatch room's channel inbox: orders waiting to be taken in, oldest first."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(state=State.RECEIVED)
+        .select_related("category", "township", "channel_order")
+        .order_by("created_at", "id")
+    )

@@ -170,8 +170,30 @@ def case_number_allocate(*, at: dt.datetime | None = None) -> str:
     return f"{settings.COUNTY_CODE}{year}-{seq:06d}"
 
 
-def _apply_risk_flags(data: CaseInput) -> None:
-    if data.people_count >= settings.GROUP_DISPUTE_THRESHOLD:
+def risk_suggestions(data: CaseInput) -> list[str]:
+    """Flags the platform suggests from the data itself: 重复访 when the same applicant
+    (ID number or phone) has earlier cases within ``DUPLICATE_WINDOW_DAYS``, 群体性 when the
+    people involved reach ``GROUP_DISPUTE_THRESHOLD``. Applied automatically on create."""
+    from .selectors import earlier_cases_of_applicants
+
+    applicants = [p for p in data.parties if p.role == Party.PartyRole.APPLICANT]
+    out = []
+    if earlier_cases_of_applicants(
+        id_numbers=[p.id_number for p in applicants], phones=[p.phone for p in applicants]
+    ):
+        out.append("repeat")
+    if max(data.people_count, len(applicants)) >= settings.GROUP_DISPUTE_THRESHOLD:
+        out.append("group")
+    return out
+
+
+def _apply_risk_flags(data: CaseInput, suggested: list[str] | None = None) -> None:
+    suggested = suggested or []
+    applicants = sum(1 for p in data.parties if p.role == Party.PartyRole.APPLICANT)
+    data.people_count = max(data.people_count, applicants)
+    if "repeat" in suggested:
+        data.is_repeat = True
+    if data.people_count >= settings.GROUP_DISPUTE_THRESHOLD or "group" in suggested:
         data.is_group = True
     if data.is_group or data.is_violence_risk or data.is_repeat:
         data.risk_level = (
@@ -185,10 +207,18 @@ def _apply_risk_flags(data: CaseInput) -> None:
         )
 
 
-def case_create(*, data: CaseInput, actor, initial_state: str, transition: str) -> Case:
+def case_create(
+    *,
+    data: CaseInput,
+    actor,
+    initial_state: str,
+    transition: str,
+    event_payload: dict | None = None,
+) -> Case:
     """Create a case with its parties, a number and its first event. Caller checks access."""
     case_input_clean(data)
-    _apply_risk_flags(data)
+    suggested = risk_suggestions(data)
+    _apply_risk_flags(data, suggested)
     with transaction.atomic():
         now = timezone.now()
         case = Case(
@@ -236,7 +266,7 @@ def case_create(*, data: CaseInput, actor, initial_state: str, transition: str) 
             from_state="",
             to_state=initial_state,
             actor=case.registered_by,
-            payload={"channel": data.channel},
+            payload={"channel": data.channel, "auto_flags": suggested, **(event_payload or {})},
         )
     return case
 
@@ -317,3 +347,76 @@ def case_handle_on_spot(
         kwargs={"answer": answer, "by": actor, "at": now},
         note=answer,
     )
+
+
+# Category kinds a window may register and close in one step (即办件).
+ON_SPOT_KINDS = {Category.Kind.CONSULTATION, Category.Kind.COUNSELLING}
+
+
+def case_register_on_spot(*, data: CaseInput, actor, answer: str) -> Case:
+    """即办件: a legal consultation or counselling visit registered and closed in one step,
+    with what was advised recorded. Either both happen or neither (one transaction)."""
+    errors = {}
+    if data.category.kind not in ON_SPOT_KINDS:
+        errors["category"] = _("只有法律咨询、心理疏导类可以当场办结(即办件)。")
+    if not (answer or "").strip():
+        errors["answer"] = _("请记录答复或建议内容。")
+    if errors:
+        try:
+            case_input_clean(data)
+        except ServiceError as exc:
+            errors = {**exc.fields, **errors}
+        raise ServiceError(_("登记信息有误,请按提示修改。"), fields=errors)
+    with transaction.atomic():
+        case = case_register(data=data, actor=actor)
+        return case_handle_on_spot(case_id=case.pk, actor=actor, answer=answer)
+
+
+def case_register_linked(*, data: CaseInput, actor, into_id: int) -> Case:
+    """Register a walk-in and link it at once to an earlier case of the same dispute (merge),
+    so the dispute is counted once. The target need not be visible to the clerk (another
+    window may have registered it), but it must be one of the duplicate candidates for these
+    parties: a clerk cannot merge into an arbitrary case."""
+    from .selectors import duplicate_candidates
+
+    case_input_clean(data)
+    hits = duplicate_candidates(
+        id_numbers=[p.id_number for p in data.parties],
+        phones=[p.phone for p in data.parties],
+        respondent_names=[p.name for p in data.parties if p.role == Party.PartyRole.RESPONDENT],
+        limit=50,
+    )
+    target = next((h.case for h in hits if h.case.pk == into_id), None)
+    if target is None or target.state in (State.MERGED, State.REJECTED):
+        raise ServiceError(
+            _("只能关联到同一当事人或同一被申请人的在案案件。"),
+            fields={"link_to": _("请从疑似重复案件中选择。")},
+        )
+    with transaction.atomic():
+        case = case_register(data=data, actor=actor)
+        return run_transition(
+            case_id=case.pk,
+            name="merge",
+            actor=actor,
+            kwargs={"into": target},
+            note=_("登记时关联至 %(n)s") % {"n": target.number},
+            payload={"into": target.number},
+        )
+
+
+@dataclass
+class BatchResult:
+    done: list[Case] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def case_take_in_many(*, case_ids: list[int], actor) -> BatchResult:
+    """批量接单: each order is taken in in its own transaction, so one that someone else
+    already handled does not stop the others; failures come back with their reason."""
+    result = BatchResult()
+    for case_id in dict.fromkeys(case_ids):
+        try:
+            result.done.append(case_take_in(case_id=case_id, actor=actor))
+        except ServiceError as exc:
+            result.failed.append((case_id, exc.message))
+    return result

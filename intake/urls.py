@@ -6,7 +6,12 @@ app_name = "intake"
 
 urlpatterns = [
     path("intake/", views.workbench, name="workbench"),
+    path("intake/register/", views.register_page, name="register"),
+    path("intake/register/duplicates/", views.register_duplicates, name="register_duplicates"),
+    path("intake/inbox/", views.inbox_page, name="inbox"),
+    path("intake/inbox/take-in/", views.inbox_take_in, name="inbox_take_in"),
     path("cases/", views.case_list_page, name="case_list"),
     path("cases/<int:pk>/", views.case_detail_page, name="case_detail"),
+    path("cases/<int:pk>/receipt/", views.receipt_page, name="receipt"),
     path("cases/<int:pk>/act/<slug:name>/", views.case_action_page, name="case_action"),
 ]

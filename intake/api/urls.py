@@ -3,12 +3,15 @@ from rest_framework.routers import SimpleRouter
 
 from intake.actions import ACTIONS
 
+from .channel import ChannelBulkView, ChannelOrderView
 from .views import CaseViewSet, action_view
 
 router = SimpleRouter()
 router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
+    path("channel/orders/", ChannelOrderView.as_view(), name="channel-orders"),
+    path("channel/orders/bulk/", ChannelBulkView.as_view(), name="channel-orders-bulk"),
     *router.urls,
     *[
         path(f"cases/<int:pk>/{name}/", action_view(action).as_view(), name=f"case-{name}")

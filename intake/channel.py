@@ -1,0 +1,186 @@
+"""Channel intake (统一信息收集): credentials of the external channels and the one service
+that turns a channel's order into a case, idempotently on (channel, external id).
+
+The 12345 hotline, the 综治 platform, the Ping'an Guizhou app, departments' screening and
+court referrals each post with their own token (``ChannelToken``). Orders land as
+``received`` in the dispatch room's inbox, with the raw payload kept (``ChannelOrder``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from luodian_platform.errors import NotAllowed, ServiceError
+from luodian_platform.roles import Role, user_has_role
+
+from .models import Case, ChannelOrder, ChannelToken, OtherProceeding, State
+from .services import CaseInput, case_create
+
+TOKEN_PREFIX_LEN = 8
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def channel_token_issue(*, channel: str, name: str, actor) -> tuple[ChannelToken, str]:
+    """Issue a token; returns the row and the raw token, which is never stored or shown again."""
+    if not user_has_role(actor, Role.ADMIN):
+        raise NotAllowed(_("只有系统管理员可以签发渠道令牌。"))
+    if channel not in dict(ChannelToken._meta.get_field("channel").choices):
+        raise ServiceError(_("渠道不正确。"), fields={"channel": _("渠道不正确。")})
+    if not (name or "").strip():
+        raise ServiceError(_("请填写令牌名称。"), fields={"name": _("请填写令牌名称。")})
+    raw = secrets.token_urlsafe(32)
+    token = ChannelToken.objects.create(
+        channel=channel,
+        name=name.strip(),
+        token_hash=token_hash(raw),
+        prefix=raw[:TOKEN_PREFIX_LEN],
+        created_by=actor,
+    )
+    return token, raw
+
+
+def channel_token_revoke(*, token_id: int, actor) -> ChannelToken:
+    if not user_has_role(actor, Role.ADMIN):
+        raise NotAllowed(_("只有系统管理员可以吊销渠道令牌。"))
+    # Compare-and-set: revoking twice keeps the first revocation time.
+    ChannelToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return ChannelToken.objects.get(pk=token_id)
+
+
+def channel_token_authenticate(raw: str) -> ChannelToken | None:
+    if not raw:
+        return None
+    return ChannelToken.objects.filter(token_hash=token_hash(raw), revoked_at__isnull=True).first()
+
+
+# --- other proceedings (Guizhou 12345 rules) ----------------------------------------------
+
+GUIDANCE = {
+    OtherProceeding.LITIGATION: gettext_lazy(
+        "该事项已进入诉讼程序,按贵州省12345热线工作规则不作为工单受理,"
+        "请告知当事人向受理法院了解进展。"
+    ),
+    OtherProceeding.ARBITRATION: gettext_lazy(
+        "该事项已进入仲裁程序,按贵州省12345热线工作规则不作为工单受理,"
+        "请告知当事人向仲裁机构了解进展。"
+    ),
+    OtherProceeding.RECONSIDERATION: gettext_lazy(
+        "该事项已申请行政复议,按贵州省12345热线工作规则不作为工单受理,"
+        "请告知当事人向复议机关了解进展。"
+    ),
+    OtherProceeding.PETITION: gettext_lazy(
+        "该事项已进入信访渠道,按贵州省12345热线工作规则不作为工单受理,"
+        "请告知当事人由信访部门依《信访工作条例》办理。"
+    ),
+}
+ROUTE_TO = {
+    OtherProceeding.LITIGATION: gettext_lazy("诉讼(人民法院)"),
+    OtherProceeding.ARBITRATION: gettext_lazy("仲裁"),
+    OtherProceeding.RECONSIDERATION: gettext_lazy("行政复议"),
+    OtherProceeding.PETITION: gettext_lazy("信访"),
+}
+
+# Words in the facts that suggest the matter is already elsewhere. A suggestion only: the
+# dispatcher decides (a caller may mention a lawsuit they merely threaten).
+_PROCEEDING_PATTERNS = [
+    (OtherProceeding.LITIGATION, re.compile(r"已(向法院)?起诉|法院已立案|已在法院|诉讼中|已判决")),
+    (OtherProceeding.ARBITRATION, re.compile(r"已(申请|提起)?仲裁|仲裁委已受理|仲裁中")),
+    (OtherProceeding.RECONSIDERATION, re.compile(r"已(申请)?行政复议|复议中")),
+    (OtherProceeding.PETITION, re.compile(r"已(到|向)?[^,。]{0,6}信访|信访(局|部门)已受理|信访中")),
+]
+
+
+def detect_other_proceeding(declared: str, facts: str) -> str:
+    if declared:
+        return declared
+    for kind, pattern in _PROCEEDING_PATTERNS:
+        if pattern.search(facts or ""):
+            return kind
+    return ""
+
+
+def guidance_for(kind: str) -> str:
+    return str(GUIDANCE.get(kind, "")) if kind else ""
+
+
+def route_to_for(kind: str) -> str:
+    return str(ROUTE_TO.get(kind, "")) if kind else ""
+
+
+# --- the order --------------------------------------------------------------------------
+
+
+@dataclass
+class OrderResult:
+    case: Case
+    created: bool
+    other_proceeding: str = ""
+
+
+def _existing(channel: str, external_id: str) -> Case | None:
+    return Case.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def channel_order_submit(
+    *,
+    channel: str,
+    data: CaseInput,
+    payload: dict,
+    other_proceeding: str = "",
+    token: ChannelToken | None = None,
+    source: str = "api",
+) -> OrderResult:
+    """Store one validated order as a ``received`` case, or answer with the case that the same
+    (channel, external id) already became. Raises ``ServiceError`` (nothing written) when the
+    order is incomplete."""
+    data.channel = channel
+    if not data.external_id:
+        raise ServiceError(_("缺少渠道工单号。"), fields={"external_id": _("请提供渠道工单号。")})
+    existing = _existing(channel, data.external_id)
+    if existing is not None:
+        return OrderResult(case=existing, created=False)
+    other_proceeding = detect_other_proceeding(other_proceeding, data.facts)
+    try:
+        # A savepoint: if a concurrent post of the same order commits first, the unique
+        # constraint case_unique_channel_external_id fails here and only this part rolls back.
+        with transaction.atomic():
+            case = case_create(
+                data=data,
+                actor=None,
+                initial_state=State.RECEIVED,
+                transition="receive",
+                event_payload={
+                    "external_id": data.external_id,
+                    "token": token.name if token else "",
+                    "source": source,
+                    "other_proceeding": other_proceeding,
+                },
+            )
+            ChannelOrder.objects.create(
+                case=case,
+                channel=channel,
+                external_id=data.external_id,
+                token=token,
+                source=source,
+                payload=payload,
+                other_proceeding=other_proceeding,
+            )
+    except IntegrityError:
+        existing = _existing(channel, data.external_id)
+        if existing is None:
+            raise
+        return OrderResult(case=existing, created=False)
+    return OrderResult(case=case, created=True, other_proceeding=other_proceeding)
