@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "dispatch",
     "mediation",
     "followup",
+    # The audit trail (issue 9): its table is written by database triggers, see audit.py.
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: every write of the request is attributed to its user.
+    "luodian_platform.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "luodian_platform.middleware.SecurityHeadersMiddleware",

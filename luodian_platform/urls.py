@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("dispatch.api.urls")),
     path("", include("mediation.api.urls")),
     path("", include("followup.api.urls")),
+    path("", include("audit.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -31,4 +32,5 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("mediation/", include("mediation.urls")),
     path("followup/", include("followup.urls")),
+    path("audit/", include("audit.urls")),
 ]
