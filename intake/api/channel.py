@@ -8,6 +8,8 @@ only, and the permission checks that the request was authenticated by a channel 
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from rest_framework.views import APIView
 from intake.channel import channel_order_submit, channel_token_authenticate, guidance_for
 from intake.models import ChannelToken, OtherProceeding, Party
 from intake.services import CaseInput, PartyInput
-from luodian_platform.api.errors import error_response
+from luodian_platform.api.errors import _flatten, error_response
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Township
 
@@ -178,13 +180,25 @@ class ChannelOrderInput(serializers.Serializer):
         )
 
 
+def field_errors(detail) -> dict[str, list[str]]:
+    """DRF's nested errors under the names the service uses: ``parties[0].phone``."""
+    out: dict[str, list[str]] = {}
+    for key, messages in _flatten(detail).items():
+        key = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)
+        key = key.removesuffix(".non_field_errors")
+        out.setdefault(key, []).extend(messages)
+    return out
+
+
 def submit_payload(payload, *, channel: str, token=None, source: str = "api") -> dict:
     """Validate and store one order; returns a result dict. Used by the API, the bulk
     endpoint and the CSV importer, so all three validate and deduplicate the same way.
     Raises ``ServiceError`` (400, with fields) when the order is refused."""
     serializer = ChannelOrderInput(data=payload)
     if not serializer.is_valid():
-        raise exceptions.ValidationError(serializer.errors)
+        raise ServiceError(
+            _("提交的数据有误,请按字段提示修改。"), fields=field_errors(serializer.errors)
+        )
     result = channel_order_submit(
         channel=channel,
         data=serializer.to_case_input(),
@@ -339,7 +353,8 @@ class ChannelOrderView(ChannelAPIView):
 
 
 class BulkInput(serializers.Serializer):
-    orders = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+    # Items are checked one by one (a bad item is reported, not fatal to the batch).
+    orders = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
 
     def validate_orders(self, value):
         limit = settings.CHANNEL_BULK_LIMIT
@@ -430,22 +445,9 @@ class ChannelBulkView(ChannelAPIView):
 
 def process_one(index: int, order, *, channel: str, token=None, source: str) -> dict:
     """One order of a batch: a result row, never an exception for bad input."""
-    from luodian_platform.api.errors import _flatten
-
     external_id = order.get("external_id", "") if isinstance(order, dict) else ""
     try:
         r = submit_payload(order, channel=channel, token=token, source=source)
-    except exceptions.ValidationError as exc:
-        return {
-            "index": index,
-            "external_id": external_id,
-            "status": "invalid",
-            "error": {
-                "code": "invalid",
-                "message": _("提交的数据有误,请按字段提示修改。"),
-                "fields": _flatten(exc.detail),
-            },
-        }
     except ServiceError as exc:
         return {
             "index": index,
@@ -454,7 +456,10 @@ def process_one(index: int, order, *, channel: str, token=None, source: str) -> 
             "error": {
                 "code": exc.code,
                 "message": exc.message,
-                "fields": {k: [str(v)] for k, v in exc.fields.items()},
+                "fields": {
+                    k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
+                    for k, v in exc.fields.items()
+                },
             },
         }
     return {
