@@ -7,6 +7,28 @@ class DispatchConfig(AppConfig):
     verbose_name = _("研判调度")
 
     def ready(self) -> None:
-        from . import dispatch_actions
+        from intake.models import TRANSITION_LABELS, register_visibility
+        from luodian_platform.roles import Role
+
+        from . import dispatch_actions, panels, selectors
 
         dispatch_actions.register()
+        panels.register()
+        # Co-handling departments (协办) see the case they help with; only the lead
+        # department signs for it, returns it or replies (intake's _is_handler).
+        register_visibility(Role.OFFICER, selectors.co_handling_q)
+        register_visibility(Role.MEDIATOR, selectors.co_handling_q)
+        # Event-log rows this app writes that are not state transitions: labels for the
+        # case timeline (the log is intake's; the words are ours).
+        TRANSITION_LABELS.update(
+            {
+                "extension_requested": _("申请延期"),
+                "extension_approved": _("批准延期"),
+                "extension_refused": _("不予延期"),
+                "urge": _("催办"),
+                "supervise": _("督办"),
+                "notice": _("通报"),
+                "supervision_response": _("督办回复"),
+                "correction": _("问题纠偏"),
+            }
+        )

@@ -14,6 +14,13 @@ class DispatchInput(ActionInput):
     department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.filter(is_active=True), label="承办部门"
     )
+    co_departments = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.filter(is_active=True),
+        many=True,
+        required=False,
+        label="协办部门",
+    )
     reset_clock = serializers.BooleanField(required=False, default=False, label="重新计时")
 
 
@@ -24,9 +31,9 @@ class ReasonInput(ActionInput):
 
 
 class ReturnInput(ReasonInput):
-    legal_basis = serializers.CharField(
-        required=False, allow_blank=True, max_length=500, label="法律/职责依据"
-    )
+    # Required on the page and in the API: a return without the duty or law it rests on
+    # cannot be judged by the centre (the service itself tolerates older callers).
+    legal_basis = serializers.CharField(max_length=500, label="法律/职责依据")
 
 
 def register() -> None:
@@ -39,6 +46,7 @@ def register() -> None:
                 department=data["department"],
                 actor=actor,
                 note=data.get("note", ""),
+                co_departments=data.get("co_departments", []),
                 reset_clock=data.get("reset_clock", False),
                 expected_version=expected_version,
             ),

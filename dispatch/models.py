@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Channel
@@ -81,3 +83,235 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} → {self.department}"
+
+
+class DispatchRecord(models.Model):
+    """One row per dispatch (派单): who routed the case where, whether the routing
+    suggestion was followed, the co-handling departments (协办), and whether the deadline
+    was computed over a year with no calendar data (then weekends-only: warn, don't hide).
+
+    ``is_current`` marks the dispatch the case is under now; a return (退单) ends it."""
+
+    case = models.ForeignKey(
+        "intake.Case", related_name="dispatch_records", on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    co_departments = models.ManyToManyField(
+        Department, verbose_name=_("协办部门"), blank=True, related_name="co_dispatches"
+    )
+    rule = models.ForeignKey(
+        RoutingRule,
+        verbose_name=_("建议规则"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    followed_suggestion = models.BooleanField(_("采纳分流建议"), default=False)
+    forced = models.BooleanField(_("强制派单"), default=False)
+    reset_clock = models.BooleanField(_("重新计时"), default=False)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    # Years the deadline computation crossed that neither chinese-calendar nor an
+    # administrator knows: the deadline counted weekends only for those days.
+    calendar_unknown_years = models.JSONField(_("日历缺失年份"), default=list, blank=True)
+    is_current = models.BooleanField(default=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("派单时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("派单记录")
+        verbose_name_plural = _("派单记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_current=True), name="dispatch_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.department}"
+
+    @property
+    def calendar_warning(self) -> bool:
+        return bool(self.calendar_unknown_years)
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: asked by the department before the deadline, decided by the centre."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("不予批准")
+
+    case = models.ForeignKey(
+        "intake.Case", related_name="extension_requests", on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("申请部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("延期理由"), max_length=2000)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    due_at_before = models.DateTimeField(_("原办理时限"), null=True, blank=True)
+    due_at_after = models.DateTimeField(_("延期后时限"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        constraints = [
+            # One open request per case: a second click cannot queue a second extension.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="extension_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="extension_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_status_display()}"
+
+
+class Supervision(models.Model):
+    """催办 → 督办 → 通报: escalating records against a department on a case, each with a
+    response deadline and the department's written response."""
+
+    class Level(models.IntegerChoices):
+        URGE = 1, _("催办")
+        SUPERVISE = 2, _("督办")
+        NOTICE = 3, _("通报")
+
+    case = models.ForeignKey("intake.Case", related_name="supervisions", on_delete=models.PROTECT)
+    department = models.ForeignKey(
+        Department, verbose_name=_("被督办部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    message = models.TextField(_("督办内容"), max_length=2000)
+    response_due_at = models.DateTimeField(_("回复时限"), db_index=True)
+    automatic = models.BooleanField(_("系统自动"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    response = models.TextField(_("部门回复"), blank=True, max_length=5000)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("催办督办")
+        verbose_name_plural = _("催办督办")
+        constraints = [
+            # The reminder sweep may run on several workers and many times a day: one
+            # automatic record per case, department and level (deduplicated by the database).
+            models.UniqueConstraint(
+                fields=["case", "department", "level"],
+                condition=Q(automatic=True),
+                name="supervision_one_automatic_per_level",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["department", "responded_at"], name="supervision_dept_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.case_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.responded_at is not None
+
+
+class Correction(models.Model):
+    """问题纠偏: a problem recorded against a department or an officer, with a rectification
+    deadline and the feedback; serious ones lead to a public notice or a formal talk."""
+
+    class Problem(models.TextChoices):
+        INCOMPLETE_REGISTRATION = "incomplete_registration", _("初始登记不完整")
+        INACCURATE_ROUTING = "inaccurate_routing", _("分流不准确")
+        LATE_HANDLING = "late_handling", _("办理不及时")
+        PERFUNCTORY_MEDIATION = "perfunctory_mediation", _("调解走过场")
+        UNCIVIL_LANGUAGE = "uncivil_language", _("语言不文明")
+        CRUDE_METHODS = "crude_methods", _("方法简单粗暴")
+        NON_STANDARD_REPLY = "non_standard_reply", _("答复不规范")
+        SLOW_COMMUNICATION = "slow_communication", _("沟通反馈不及时")
+
+    class Measure(models.TextChoices):
+        REMIND = "remind", _("即时提醒")
+        RECTIFY = "rectify", _("限期整改")
+        REPORT = "report", _("限期核查报告")
+        NOTICE = "notice", _("通报")
+        TALK = "talk", _("约谈")
+
+    SERIOUS_MEASURES = (Measure.NOTICE, Measure.TALK)
+
+    case = models.ForeignKey(
+        "intake.Case",
+        related_name="corrections",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("责任部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    problem = models.CharField(_("问题类型"), max_length=32, choices=Problem.choices)
+    description = models.TextField(_("问题描述"), max_length=5000)
+    serious = models.BooleanField(_("情节严重"), default=False)
+    measure = models.CharField(_("处理措施"), max_length=10, choices=Measure.choices)
+    rectify_due_at = models.DateTimeField(_("整改时限"), null=True, blank=True, db_index=True)
+    talk_at = models.DateTimeField(_("约谈时间"), null=True, blank=True)
+    talk_record = models.TextField(_("约谈记录"), blank=True, max_length=5000)
+    suggested = models.BooleanField(_("系统建议"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    feedback = models.TextField(_("整改反馈"), blank=True, max_length=5000)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("问题纠偏")
+        verbose_name_plural = _("问题纠偏")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(department__isnull=False) | Q(officer__isnull=False),
+                name="correction_has_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_problem_display()} {self.department or self.officer}"
