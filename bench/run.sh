@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make bench: a fresh benchmark database at SCALE cases, the real stack on loopback
+# (gunicorn + PostgreSQL + Redis), the measurements, a table and bench-output/results.json.
+#
+#   make bench                  # 100,000 cases (under 10 minutes on a 2-core machine)
+#   SCALE=1000000 make bench    # the full province-scale run
+#   SCALE=10000 BENCH_DURATION=3 make bench   # a quick check while developing
+#
+# Starts PostgreSQL and Redis if they are not answering and stops only what it started.
+# Targets are 127.0.0.1 only; every load phase is bounded in requests and seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1
+
+SCALE="${SCALE:-100000}"
+SEED="${SEED:-42}"
+WORKERS="${BENCH_WORKERS:-4}"          # gunicorn sync workers on a 2-core machine: 2 × cores
+PORT="${BENCH_PORT:-8765}"
+DB="${BENCH_DB:-luodian_bench}"
+PG_HOST=127.0.0.1
+PY=.venv/bin/python
+OUT=bench-output
+mkdir -p "$OUT"
+START=$(date +%s)
+
+pg_up() { pg_isready -h "$PG_HOST" -p 5432 -q 2>/dev/null; }
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+STARTED_PG=0
+STARTED_REDIS=0
+GUNICORN_PID=""
+
+cleanup() {
+  if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill "$GUNICORN_PID" 2>/dev/null || true
+    wait "$GUNICORN_PID" 2>/dev/null || true
+  fi
+  if [ "$STARTED_REDIS" = 1 ]; then redis-cli -h 127.0.0.1 -p 6379 shutdown nosave >/dev/null 2>&1 || true; fi
+  if [ "$STARTED_PG" = 1 ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+if ! pg_up; then
+  echo "bench: starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  STARTED_PG=1
+  for _ in $(seq 30); do pg_up && break; sleep 1; done
+fi
+if ! redis_up; then
+  echo "bench: starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  STARTED_REDIS=1
+  for _ in $(seq 30); do redis_up && break; sleep 1; done
+fi
+pg_up || { echo "bench: PostgreSQL is not answering"; exit 1; }
+redis_up || { echo "bench: Redis is not answering"; exit 1; }
+
+# The server runs in production mode (DEBUG off), over plain HTTP on loopback.
+export DATABASE_URL="postgres://postgres@${PG_HOST}:5432/${DB}"
+export REDIS_URL="redis://127.0.0.1:6379/13"
+export CELERY_BROKER_URL="redis://127.0.0.1:6379/12"
+export DJANGO_ENV=production
+export SECRET_KEY="${BENCH_SECRET_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')}"
+export ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
+export SECURE_SSL_REDIRECT=0
+export SECURE_HSTS_SECONDS=0
+
+echo "bench: fresh database ${DB}, scale ${SCALE}, seed ${SEED}"
+psql -h "$PG_HOST" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${DB}" >/dev/null
+psql -h "$PG_HOST" -U postgres -d postgres -qc "CREATE DATABASE ${DB}" >/dev/null
+redis-cli -h 127.0.0.1 -p 6379 -n 12 flushdb >/dev/null
+redis-cli -h 127.0.0.1 -p 6379 -n 13 flushdb >/dev/null
+$PY manage.py migrate --noinput -v0
+$PY manage.py load_demo_county >/dev/null
+T_GEN=$(date +%s)
+$PY bench/generate.py --scale "$SCALE" --seed "$SEED" --json "$OUT/generate.json" >/dev/null
+GEN_SECONDS=$(( $(date +%s) - T_GEN ))
+echo "bench: generated in ${GEN_SECONDS}s: $(tr -d '\n ' < "$OUT/generate.json" | head -c 300)"
+$PY manage.py collectstatic --noinput -v0 >/dev/null 2>&1 || true
+
+echo "bench: gunicorn -w ${WORKERS} on 127.0.0.1:${PORT}"
+.venv/bin/gunicorn luodian_platform.wsgi -w "$WORKERS" -b "127.0.0.1:${PORT}" \
+  --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" --timeout 120 &
+GUNICORN_PID=$!
+for _ in $(seq 60); do
+  curl -sf "http://127.0.0.1:${PORT}/api/ping/" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:${PORT}/api/ping/" >/dev/null || { echo "bench: gunicorn did not start"; tail -20 "$OUT/gunicorn.log"; exit 1; }
+
+META=$(printf '{"scale": %s, "seed": %s, "workers": %s, "generate_seconds": %s, "generate": %s}' \
+  "$SCALE" "$SEED" "$WORKERS" "$GEN_SECONDS" "$(cat "$OUT/generate.json")")
+$PY bench/measure.py --base "http://127.0.0.1:${PORT}" --out "$OUT/results.json" --meta "$META"
+
+echo "bench: done in $(( $(date +%s) - START ))s"
