@@ -18,7 +18,7 @@ from intake.services import CaseInput, PartyInput
 from luodian_platform.errors import NotAllowed
 from luodian_platform.models import Category
 
-from .conftest import VALID_ID, VALID_USCC
+from .conftest import VALID_ID, VALID_USCC, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -352,3 +352,26 @@ def test_csv_import_reads_gb18030(tmp_path, capsys):
     )
     call_command("import_12345", str(path))
     assert "created 1" in capsys.readouterr().out
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_the_same_order_make_one_case(hotline_token):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    raw = hotline_token[1]
+
+    def post(_):
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Channel {raw}")
+            return client.post(ORDERS, order(external_id="race-1"), format="json").json()["number"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        numbers = set(pool.map(post, range(4)))
+    assert len(numbers) == 1
+    assert Case.objects.filter(external_id="race-1").count() == 1
