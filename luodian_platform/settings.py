@@ -193,6 +193,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "luodian_platform.api.errors.exception_handler",
+    # Rates for luodian_platform.api.throttles.ChannelRateThrottle (per channel token) and
+    # the views that set throttle_scope; see docs/security.md.
+    "DEFAULT_THROTTLE_RATES": {
+        "channel": env_str("CHANNEL_RATE", "120/min"),
+        "channel_bulk": env_str("CHANNEL_BULK_RATE", "10/min"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
 }
