@@ -1,0 +1,445 @@
+"""Mediation and legal services: the mediator registry (staff, industry committees, the
+expert pool, partner lawyers), mediation sessions in the hall's rooms, joint mediation,
+the documents that close a mediation (人民调解协议书 / 告知书), judicial confirmation,
+court referrals (诉前调解) and the legal-services window.
+
+Due work (performance terms, judicial-confirmation windows, court-referral windows,
+legal-aid decisions) is stored as rows with an indexed due time; the background sweep
+selects them through ``mediation.selectors``. Nothing here schedules broker ETAs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Case, Party
+from luodian_platform.models import Category, Department, Township, Window
+
+
+class Mediator(models.Model):
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("专职调解员")
+        COMMITTEE = "committee", _("行业调委会委员")
+        EXPERT = "expert", _("调解专家")
+        LAWYER = "lawyer", _("律师")
+
+    name = models.CharField(_("姓名"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("平台账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediator_profile",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属单位(调委会/律所)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediators",
+    )
+    categories = models.ManyToManyField(
+        Category, verbose_name=_("擅长纠纷类别"), blank=True, related_name="mediators"
+    )
+    specialities = models.CharField(_("专长"), max_length=200, blank=True)
+    township = models.ForeignKey(
+        Township, verbose_name=_("所在乡镇"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    is_available = models.BooleanField(_("可接受指派"), default=True)
+    availability_note = models.CharField(_("可约时间"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("调解员")
+        verbose_name_plural = _("调解员")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "kind"], name="mediator_unique_name_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.get_kind_display()})"
+
+
+class MediatorRelation(models.Model):
+    """A relation a mediator declared (亲属、雇主…) so the 回避 check can match parties."""
+
+    class Kind(models.TextChoices):
+        RELATIVE = "relative", _("近亲属")
+        EMPLOYER = "employer", _("雇主/任职单位")
+        OTHER = "other", _("其他利害关系")
+
+    mediator = models.ForeignKey(Mediator, related_name="relations", on_delete=models.CASCADE)
+    kind = models.CharField(_("关系"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    id_number = models.CharField(_("身份证号码/信用代码"), max_length=18, blank=True)
+
+    class Meta:
+        verbose_name = _("调解员申报关系")
+        verbose_name_plural = _("调解员申报关系")
+        indexes = [models.Index(fields=["name"], name="medrel_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mediator.name}: {self.get_kind_display()} {self.name}"
+
+
+class ConflictDeclaration(models.Model):
+    """A mediator's own declaration of a conflict of interest on one case (自行回避)."""
+
+    mediator = models.ForeignKey(Mediator, related_name="conflicts", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, related_name="mediator_conflicts", on_delete=models.CASCADE)
+    reason = models.CharField(_("回避理由"), max_length=200)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mediator", "case"], name="conflict_unique_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator_id}@{self.case_id}: {self.reason}"
+
+
+class MediatorAssignment(models.Model):
+    """A mediator assigned to a case; a conflict override is recorded with who and why."""
+
+    case = models.ForeignKey(Case, related_name="mediator_assignments", on_delete=models.CASCADE)
+    mediator = models.ForeignKey(Mediator, related_name="assignments", on_delete=models.PROTECT)
+    is_lead = models.BooleanField(_("主持调解"), default=False)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    conflict = models.CharField(_("回避事由"), max_length=200, blank=True)
+    override_reason = models.CharField(_("不予回避理由"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-is_lead", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "mediator"], name="assignment_unique_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator_id}@{self.case_id}"
+
+
+class JointMediation(models.Model):
+    """联合调解 of a prominent dispute: a lead department organises, others take part."""
+
+    case = models.OneToOneField(Case, related_name="joint_mediation", on_delete=models.CASCADE)
+    lead_department = models.ForeignKey(
+        Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("参与部门"), related_name="joint_mediations", blank=True
+    )
+    experts = models.ManyToManyField(
+        Mediator, verbose_name=_("参与专家"), related_name="joint_mediations", blank=True
+    )
+    note = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"joint {self.case_id}"
+
+
+class MediationSession(models.Model):
+    class Result(models.TextChoices):
+        PLANNED = "planned", _("待调解")
+        AGREED = "agreed", _("达成协议")
+        PARTIAL = "partial", _("部分达成")
+        ADJOURNED = "adjourned", _("择期再调")
+        FAILED = "failed", _("调解不成")
+
+    case = models.ForeignKey(Case, related_name="mediation_sessions", on_delete=models.CASCADE)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    room = models.ForeignKey(
+        Window,
+        verbose_name=_("调解室"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediation_sessions",
+        limit_choices_to={"is_room": True},
+    )
+    on_site_place = models.CharField(_("现场调解地点"), max_length=200, blank=True)
+    mediators = models.ManyToManyField(Mediator, verbose_name=_("调解员"), related_name="sessions")
+    parties_attended = models.ManyToManyField(
+        Party, verbose_name=_("到场当事人"), blank=True, related_name="+"
+    )
+    record = models.TextField(_("调解笔录"), blank=True)
+    result = models.CharField(
+        _("调解结果"), max_length=10, choices=Result.choices, default=Result.PLANNED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("调解会")
+        verbose_name_plural = _("调解会")
+        indexes = [models.Index(fields=["room", "starts_at"], name="session_room_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(room__isnull=False) | ~Q(on_site_place=""),
+                name="session_room_or_site",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class DocumentCounter(models.Model):
+    """Gap-free document numbers per kind and year; the row is locked while numbering."""
+
+    kind = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="doccounter_unique_kind_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+class Agreement(models.Model):
+    """人民调解协议书 (《人民调解法》 arts. 28–29). Effective when every party has signed,
+    sealed or thumbprinted, the mediator has signed and the committee has sealed."""
+
+    case = models.ForeignKey(Case, related_name="agreements", on_delete=models.PROTECT)
+    number = models.CharField(_("文书编号"), max_length=40, unique=True)
+    committee = models.ForeignKey(
+        Department, verbose_name=_("人民调解委员会"), on_delete=models.PROTECT, related_name="+"
+    )
+    mediator = models.ForeignKey(
+        Mediator, verbose_name=_("调解员"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    facts = models.TextField(_("纠纷的主要事实"), max_length=10000)
+    issues = models.TextField(_("争议事项"), max_length=5000)
+    liabilities = models.TextField(_("各方当事人的责任"), max_length=5000)
+    mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
+    committee_sealed = models.BooleanField(_("调委会已盖章"), default=False)
+    effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("人民调解协议书")
+        verbose_name_plural = _("人民调解协议书")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_effective(self) -> bool:
+        return self.effective_at is not None
+
+
+class AgreementParty(models.Model):
+    """The parties' basic facts as written on the agreement, and each one's signature."""
+
+    class SignMethod(models.TextChoices):
+        SIGNATURE = "signature", _("签名")
+        SEAL = "seal", _("盖章")
+        THUMBPRINT = "thumbprint", _("按指印")
+
+    agreement = models.ForeignKey(Agreement, related_name="parties", on_delete=models.CASCADE)
+    party = models.ForeignKey(Party, null=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(_("身份"), max_length=12, choices=Party.PartyRole.choices)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    id_number = models.CharField(_("身份证号码/信用代码"), max_length=18, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    sign_method = models.CharField(
+        _("签署方式"), max_length=12, choices=SignMethod.choices, blank=True
+    )
+    signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class AgreementTerm(models.Model):
+    """One agreed term with how and by when it is performed (art. 28)."""
+
+    agreement = models.ForeignKey(Agreement, related_name="terms", on_delete=models.CASCADE)
+    seq = models.PositiveSmallIntegerField()
+    content = models.TextField(_("协议内容"), max_length=2000)
+    performance_method = models.CharField(_("履行方式"), max_length=200)
+    # The follow-up sweep reminds on open terms by due time: an indexed column.
+    due_at = models.DateTimeField(_("履行期限"), db_index=True)
+    performed_at = models.DateTimeField(_("履行完毕时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "seq"], name="term_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}. {self.content[:30]}"
+
+
+class Notice(models.Model):
+    """告知书: mediation failed; the parties are told which lawful channels remain."""
+
+    case = models.ForeignKey(Case, related_name="mediation_notices", on_delete=models.PROTECT)
+    number = models.CharField(_("文书编号"), max_length=40, unique=True)
+    reason = models.TextField(_("调解不成的原因"), max_length=3000)
+    # [{"channel": "labour_arbitration", "institution": "...", "time_limit": "..."}]
+    channels = models.JSONField(_("可选救济途径"), default=list)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("告知书")
+        verbose_name_plural = _("告知书")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class JudicialConfirmation(models.Model):
+    """司法确认 (《人民调解法》 art. 33; 法释〔2011〕5号): joint application within 30 days of the
+    agreement taking effect; the court accepts within 3 days and decides within 15 (+10)."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", _("确认有效")
+        REFUSED = "refused", _("不予确认")
+        NOT_ACCEPTED = "not_accepted", _("不予受理")
+
+    agreement = models.OneToOneField(
+        Agreement, related_name="judicial_confirmation", on_delete=models.CASCADE
+    )
+    window_ends_at = models.DateTimeField(_("申请期限"), db_index=True)
+    # When to remind the parties that the window is closing; swept by the background job.
+    remind_at = models.DateTimeField(_("提醒时间"), db_index=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
+    court_reference = models.CharField(_("法院案号"), max_length=60, blank=True)
+    accept_due_at = models.DateTimeField(_("受理期限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    decide_due_at = models.DateTimeField(_("确认期限"), null=True, blank=True, db_index=True)
+    extended = models.BooleanField(_("已延长"), default=False)
+    decision = models.CharField(_("法院决定"), max_length=14, choices=Decision.choices, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("司法确认")
+        verbose_name_plural = _("司法确认")
+
+    def __str__(self) -> str:
+        return f"JC {self.agreement_id}"
+
+
+class CourtReferral(models.Model):
+    """诉前委派调解: the court's litigation service centre refers a filing to the platform."""
+
+    class Result(models.TextChoices):
+        AGREED = "agreed", _("调解成功")
+        FAILED = "failed", _("调解不成,退回法院")
+        WITHDRAWN = "withdrawn", _("当事人撤回")
+
+    case = models.OneToOneField(Case, related_name="court_referral", on_delete=models.CASCADE)
+    court = models.ForeignKey(
+        Department, verbose_name=_("委派法院"), on_delete=models.PROTECT, related_name="+"
+    )
+    court_reference = models.CharField(_("法院委派编号"), max_length=60)
+    referred_at = models.DateTimeField(_("委派时间"))
+    due_at = models.DateTimeField(_("调解期限"), db_index=True)
+    extended_days = models.PositiveSmallIntegerField(_("延长天数"), default=0)
+    extension_basis = models.CharField(_("延长依据(当事人同意)"), max_length=300, blank=True)
+    result = models.CharField(_("调解结果"), max_length=10, choices=Result.choices, blank=True)
+    result_note = models.TextField(_("结果说明"), blank=True)
+    reported_at = models.DateTimeField(_("反馈法院时间"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("诉前委派调解")
+        verbose_name_plural = _("诉前委派调解")
+
+    def __str__(self) -> str:
+        return self.court_reference
+
+
+class LegalService(models.Model):
+    """法律服务窗口: consultation, legal-aid application, counselling — on a case or on the spot."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("法律咨询")
+        LEGAL_AID = "legal_aid", _("法律援助申请")
+        COUNSELLING = "counselling", _("心理疏导")
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("给予法律援助")
+        REFUSED = "refused", _("不予法律援助")
+
+    kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_services"
+    )
+    person_name = models.CharField(_("服务对象"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    summary = models.TextField(_("事项"), max_length=5000)
+    answer = models.TextField(_("答复/记录"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Legal aid only (《法律援助法》): decision in 7 working days, lawyer in 3 after approval.
+    referred_to = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_due_at = models.DateTimeField(_("审查决定期限"), null=True, blank=True, db_index=True)
+    decision = models.CharField(_("审查决定"), max_length=10, choices=Decision.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    lawyer_due_at = models.DateTimeField(_("指派律师期限"), null=True, blank=True, db_index=True)
+    lawyer = models.ForeignKey(
+        Mediator, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_aid_cases"
+    )
+    lawyer_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("法律服务")
+        verbose_name_plural = _("法律服务")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person_name}"

@@ -4,4 +4,22 @@ from . import views
 
 app_name = "mediation"
 
-urlpatterns = [path("", views.workbench, name="workbench")]
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("cases/<int:pk>/", views.case_mediation, name="case"),
+    path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path(
+        "cases/<int:pk>/sessions/<int:session_pk>/record/",
+        views.session_record,
+        name="session_record",
+    ),
+    path("cases/<int:pk>/agreement/new/", views.agreement_new, name="agreement_new"),
+    path("cases/<int:pk>/notice/new/", views.notice_new, name="notice_new"),
+    path("agreements/<int:pk>/", views.agreement_page, name="agreement"),
+    path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
+    path("notices/<int:pk>/", views.notice_page, name="notice"),
+    path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("referrals/<int:pk>/report/", views.referral_report, name="referral_report"),
+    path("referrals/<int:pk>/report/pdf/", views.referral_report_pdf, name="referral_report_pdf"),
+    path("legal/", views.legal_services, name="legal_services"),
+]

@@ -1,21 +1,410 @@
+"""Pages of the mediation and legal-services windows. Thin: parse, call one service, render."""
+
 from __future__ import annotations
 
-from django.shortcuts import render
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from intake.models import State
-from intake.selectors import case_list
+from intake.selectors import case_get, case_list
+from luodian_platform.errors import ServiceError
+from luodian_platform.models import Department, Window
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
+from luodian_platform.workcal import end_of_day
+
+from . import documents, selectors, services
+from .models import AgreementParty, CourtReferral, LegalService, Mediator
+
+MEDIATION_ROLES = (Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR)
 
 
-@role_required(Role.MEDIATOR)
+def _aware(value: str) -> dt.datetime | None:
+    parsed = parse_datetime(value or "")
+    if parsed is None:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _case_or_404(request, pk: int):
+    case = case_get(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _fail(request, exc: ServiceError) -> dict:
+    messages.error(request, exc.message)
+    return {k: str(v) for k, v in exc.fields.items()}
+
+
+@role_required(*MEDIATION_ROLES)
 def workbench(request):
     base = case_list(user=request.user)
+    now = timezone.now()
+    mediator = services.mediator_for_user(request.user)
+    mine = base.filter(mediator_assignments__mediator=mediator) if mediator else base.none()
     return render(
         request,
         "mediation/workbench.html",
         {
+            "mediator": mediator,
+            "mine": mine.filter(state__in=services.WORKING_STATES).order_by("due_at")[:50],
             "mediating": base.filter(state=State.MEDIATING).order_by("due_at")[:50],
             "accepted": base.filter(state=State.ACCEPTED).order_by("due_at")[:50],
+            "sessions": selectors.sessions_for_user(
+                user=request.user,
+                start=now - dt.timedelta(hours=12),
+                end=now + dt.timedelta(days=7),
+            )[:50],
+            "average": selectors.format_duration(
+                selectors.average_time_to_agreement(user=request.user)
+            ),
         },
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def case_mediation(request, pk: int):
+    """A case's mediation desk: suggested mediators (with load and 回避), assignment,
+    sessions, documents."""
+    case = _case_or_404(request, pk)
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.mediator_assign(
+                case_id=case.pk,
+                mediator_id=int(request.POST.get("mediator") or 0),
+                actor=request.user,
+                is_lead=bool(request.POST.get("is_lead")),
+                override_reason=request.POST.get("override_reason", ""),
+            )
+        except ServiceError as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("已指派调解员。"))
+            return redirect("mediation:case", pk=case.pk)
+    return render(
+        request,
+        "mediation/case.html",
+        {
+            "case": case,
+            "suggestions": selectors.mediator_suggestions(case=case),
+            "all_mediators": selectors.mediator_list(available_only=True),
+            "assignments": case.mediator_assignments.select_related("mediator"),
+            "sessions": selectors.case_sessions(case=case),
+            "agreements": case.agreements.all(),
+            "notices": case.mediation_notices.all(),
+            "referral": CourtReferral.objects.filter(case=case).first(),
+            "can_mediate": services.may_mediate(case, request.user),
+            "is_dispatcher": services.is_dispatcher(request.user),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def session_new(request, pk: int):
+    case = _case_or_404(request, pk)
+    errors, values = {}, request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services.session_book(
+                case_id=case.pk,
+                actor=request.user,
+                starts_at=_aware(request.POST.get("starts_at", "")),
+                ends_at=_aware(request.POST.get("ends_at", "")),
+                room_id=int(request.POST["room"]) if request.POST.get("room") else None,
+                on_site_place=request.POST.get("on_site_place", ""),
+                mediator_ids=[int(m) for m in request.POST.getlist("mediators")],
+            )
+        except ServiceError as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("已预约调解。"))
+            return redirect("mediation:case", pk=case.pk)
+    return render(
+        request,
+        "mediation/session_form.html",
+        {
+            "case": case,
+            "rooms": Window.objects.filter(is_room=True),
+            "assignments": case.mediator_assignments.select_related("mediator"),
+            "errors": errors,
+            "values": values,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def session_record(request, pk: int, session_pk: int):
+    case = _case_or_404(request, pk)
+    session = case.mediation_sessions.filter(pk=session_pk).first()
+    if session is None:
+        raise Http404
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.session_record(
+                session_id=session.pk,
+                actor=request.user,
+                record=request.POST.get("record", ""),
+                result=request.POST.get("result", ""),
+                attended_party_ids=[int(p) for p in request.POST.getlist("parties_attended")],
+            )
+        except ServiceError as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("已保存调解笔录。"))
+            return redirect("mediation:case", pk=case.pk)
+    return render(
+        request,
+        "mediation/session_record.html",
+        {
+            "case": case,
+            "session": session,
+            "parties": case.parties.all(),
+            "attended": set(session.parties_attended.values_list("pk", flat=True)),
+            "results": session.Result.choices,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+TERM_ROWS = 5
+
+
+@role_required(*MEDIATION_ROLES)
+def agreement_new(request, pk: int):
+    case = _case_or_404(request, pk)
+    parties = list(case.parties.all())
+    errors, values = {}, request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        terms = []
+        for i in range(TERM_ROWS):
+            content = request.POST.get(f"term_{i}_content", "").strip()
+            if not content and not request.POST.get(f"term_{i}_method", "").strip():
+                continue
+            day = parse_date(request.POST.get(f"term_{i}_due", ""))
+            terms.append(
+                services.AgreementTermInput(
+                    content=content,
+                    performance_method=request.POST.get(f"term_{i}_method", ""),
+                    due_at=end_of_day(day) if day else None,
+                )
+            )
+        try:
+            agreement = services.agreement_record(
+                case_id=case.pk,
+                actor=request.user,
+                committee=Department.objects.get(pk=int(request.POST.get("committee") or 0)),
+                mediator_id=int(request.POST.get("mediator") or 0),
+                facts=request.POST.get("facts", ""),
+                issues=request.POST.get("issues", ""),
+                liabilities=request.POST.get("liabilities", ""),
+                parties=[
+                    services.AgreementPartyInput(
+                        party_id=p.pk,
+                        address=request.POST.get(f"party_{p.pk}_address", ""),
+                        sign_method=request.POST.get(f"party_{p.pk}_sign", ""),
+                    )
+                    for p in parties
+                    if request.POST.get(f"party_{p.pk}_include")
+                ],
+                terms=terms,
+                mediator_signed=bool(request.POST.get("mediator_signed")),
+                committee_sealed=bool(request.POST.get("committee_sealed")),
+            )
+        except Department.DoesNotExist:
+            errors = {"committee": _("请选择人民调解委员会。")}
+            messages.error(request, errors["committee"])
+        except ServiceError as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("协议书已保存:%(n)s") % {"n": agreement.number})
+            return redirect("mediation:agreement", pk=agreement.pk)
+    return render(
+        request,
+        "mediation/agreement_form.html",
+        {
+            "case": case,
+            "parties": parties,
+            "committees": Department.objects.filter(code__startswith="tj-")
+            | Department.objects.filter(pk=case.department_id),
+            "assignments": case.mediator_assignments.select_related("mediator"),
+            "sign_methods": AgreementParty.SignMethod.choices,
+            "term_rows": range(TERM_ROWS),
+            "errors": errors,
+            "values": values,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def notice_new(request, pk: int):
+    case = _case_or_404(request, pk)
+    defaults = services.default_notice_channels(case)
+    errors = {}
+    if request.method == "POST":
+        channels = [
+            {
+                "channel": request.POST.get(f"ch_{i}_channel", ""),
+                "institution": request.POST.get(f"ch_{i}_institution", ""),
+                "time_limit": request.POST.get(f"ch_{i}_time_limit", ""),
+            }
+            for i in range(len(defaults))
+            if request.POST.get(f"ch_{i}_include")
+        ]
+        try:
+            notice = services.notice_record(
+                case_id=case.pk,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                channels=channels,
+            )
+        except ServiceError as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("告知书已出具:%(n)s") % {"n": notice.number})
+            return redirect("mediation:notice", pk=notice.pk)
+    return render(
+        request,
+        "mediation/notice_form.html",
+        {
+            "case": case,
+            "channels": defaults,
+            "labels": services.CHANNEL_LABELS,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def agreement_page(request, pk: int):
+    agreement = selectors.agreement_get(user=request.user, pk=pk)
+    if agreement is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.agreement_sign(
+                agreement_id=agreement.pk,
+                actor=request.user,
+                signatures={
+                    p.pk: request.POST[f"sign_{p.pk}"]
+                    for p in agreement.parties.all()
+                    if request.POST.get(f"sign_{p.pk}")
+                },
+                mediator_signed=bool(request.POST.get("mediator_signed")),
+                committee_sealed=bool(request.POST.get("committee_sealed")),
+            )
+        except ServiceError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("签署情况已保存。"))
+        return redirect("mediation:agreement", pk=agreement.pk)
+    return render(
+        request,
+        "mediation/agreement_print.html",
+        {
+            "doc": agreement,
+            "sign_methods": AgreementParty.SignMethod.choices,
+            "can_mediate": services.may_mediate(agreement.case, request.user),
+            "confirmation": getattr(agreement, "judicial_confirmation", None)
+            if agreement.is_effective
+            else None,
+        },
+    )
+
+
+@login_required
+def agreement_pdf(request, pk: int):
+    agreement = selectors.agreement_get(user=request.user, pk=pk)
+    if agreement is None:
+        raise Http404
+    return _pdf(documents.agreement_pdf(agreement), f"agreement-{agreement.pk}.pdf")
+
+
+@login_required
+def notice_page(request, pk: int):
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    if notice is None:
+        raise Http404
+    channels = [
+        {**c, "label": services.CHANNEL_LABELS.get(c["channel"], c["channel"])}
+        for c in notice.channels
+    ]
+    return render(request, "mediation/notice_print.html", {"doc": notice, "channels": channels})
+
+
+@login_required
+def notice_pdf(request, pk: int):
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    if notice is None:
+        raise Http404
+    return _pdf(documents.notice_pdf(notice), f"notice-{notice.pk}.pdf")
+
+
+@login_required
+def referral_report(request, pk: int):
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    if referral is None:
+        raise Http404
+    return render(request, "mediation/referral_report.html", {"doc": referral})
+
+
+@login_required
+def referral_report_pdf(request, pk: int):
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    if referral is None:
+        raise Http404
+    return _pdf(documents.referral_report_pdf(referral), f"referral-{referral.pk}.pdf")
+
+
+@role_required(*services.LEGAL_SERVICE_ROLES, Role.SUPERVISOR)
+def legal_services(request):
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.legal_service_record(
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                person_name=request.POST.get("person_name", ""),
+                summary=request.POST.get("summary", ""),
+                phone=request.POST.get("phone", ""),
+                answer=request.POST.get("answer", ""),
+                case_id=int(request.POST["case"]) if request.POST.get("case") else None,
+            )
+        except (ServiceError, ValueError) as exc:
+            errors = _fail(request, exc) if isinstance(exc, ServiceError) else {"case": "?"}
+        else:
+            messages.success(request, _("已登记。"))
+            return redirect("mediation:legal_services")
+    return render(
+        request,
+        "mediation/legal_services.html",
+        {
+            "rows": selectors.legal_services_for(user=request.user)[:100],
+            "kinds": LegalService.Kind.choices,
+            "lawyers": Mediator.objects.filter(kind=Mediator.Kind.LAWYER, is_active=True),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
     )

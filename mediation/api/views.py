@@ -1,0 +1,389 @@
+"""Mediation API. Invisible cases and documents answer 404; services decide 403/400/409."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from intake.models import Case
+
+from .. import documents, selectors, services
+from ..models import MediationSession
+from . import serializers as s
+
+ERRORS = {
+    400: OpenApiResponse(description="输入有误,fields 指明字段"),
+    403: OpenApiResponse(description="无权执行该操作"),
+    404: OpenApiResponse(description="对象不存在或无权查看"),
+    409: OpenApiResponse(description="状态不允许,或冲突(如调解室已被预约)"),
+}
+
+
+def _case(request, pk: int) -> Case:
+    case = Case.objects.visible_to(request.user).select_related("category").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def _valid(serializer_class, request):
+    ser = serializer_class(data=request.data, context={"request": request})
+    ser.is_valid(raise_exception=True)
+    return ser.validated_data
+
+
+class MediatorListView(generics.ListAPIView):
+    """调解员名册(含调解专家库、律师),带在办案件数。"""
+
+    serializer_class = s.MediatorSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.mediator_list(
+            kind=self.request.query_params.get("kind", ""),
+            available_only=self.request.query_params.get("available") in ("1", "true"),
+        )
+
+
+class SuggestionView(APIView):
+    @extend_schema(responses={200: s.SuggestionSerializer(many=True), 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        """按案件类别与乡镇推荐调解员,附在办数与回避事由。"""
+        case = _case(request, pk)
+        return Response(
+            s.SuggestionSerializer(selectors.mediator_suggestions(case=case), many=True).data
+        )
+
+
+class AssignView(APIView):
+    @extend_schema(request=s.AssignInput, responses={201: s.AssignmentSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """指派调解员(回避审查;调度员可填写不予回避理由)。"""
+        _case(request, pk)
+        data = _valid(s.AssignInput, request)
+        assignment = services.mediator_assign(
+            case_id=pk,
+            mediator_id=data["mediator"],
+            actor=request.user,
+            is_lead=data["is_lead"],
+            override_reason=data.get("override_reason", ""),
+        )
+        return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class SessionListView(APIView):
+    @extend_schema(responses={200: s.SessionSerializer(many=True), 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        case = _case(request, pk)
+        return Response(s.SessionSerializer(selectors.case_sessions(case=case), many=True).data)
+
+    @extend_schema(request=s.SessionInput, responses={201: s.SessionSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """预约调解(调解室不得重复预约)。"""
+        _case(request, pk)
+        data = _valid(s.SessionInput, request)
+        session = services.session_book(
+            case_id=pk,
+            actor=request.user,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            room_id=data.get("room"),
+            on_site_place=data.get("on_site_place", ""),
+            mediator_ids=data["mediators"],
+        )
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionRecordView(APIView):
+    @extend_schema(request=s.SessionRecordInput, responses={200: s.SessionSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """调解笔录与结果。"""
+        if not MediationSession.objects.filter(
+            pk=pk, case__in=Case.objects.visible_to(request.user)
+        ).exists():
+            raise Http404
+        data = _valid(s.SessionRecordInput, request)
+        session = services.session_record(
+            session_id=pk,
+            actor=request.user,
+            record=data["record"],
+            result=data["result"],
+            attended_party_ids=data.get("parties_attended", []),
+        )
+        return Response(s.SessionSerializer(session).data)
+
+
+class JointView(APIView):
+    @extend_schema(request=s.JointInput, responses={200: s.JointSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """联合调解:牵头部门、参与部门和专家。"""
+        _case(request, pk)
+        data = _valid(s.JointInput, request)
+        joint = services.joint_mediation_set(
+            case_id=pk,
+            actor=request.user,
+            lead_department=data["lead_department"],
+            departments=data["departments"],
+            experts=data.get("experts", []),
+            note=data.get("note", ""),
+        )
+        return Response(s.JointSerializer(joint).data)
+
+
+class AgreementCreateView(APIView):
+    @extend_schema(request=s.AgreementInput, responses={201: s.AgreementSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """人民调解协议书。各方签署、调解员签名、调委会盖章后生效,案件转入待审核。"""
+        _case(request, pk)
+        data = _valid(s.AgreementInput, request)
+        agreement = services.agreement_record(
+            case_id=pk,
+            actor=request.user,
+            committee=data["committee"],
+            mediator_id=data["mediator"],
+            facts=data["facts"],
+            issues=data["issues"],
+            liabilities=data["liabilities"],
+            parties=[
+                services.AgreementPartyInput(
+                    party_id=p["party"],
+                    address=p.get("address", ""),
+                    sign_method=p.get("sign_method", ""),
+                )
+                for p in data["parties"]
+            ],
+            terms=[
+                services.AgreementTermInput(
+                    content=t["content"],
+                    performance_method=t["performance_method"],
+                    due_at=t.get("due_at"),
+                )
+                for t in data["terms"]
+            ],
+            mediator_signed=data["mediator_signed"],
+            committee_sealed=data["committee_sealed"],
+        )
+        agreement = selectors.agreement_get(user=request.user, pk=agreement.pk)
+        return Response(s.AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+
+class AgreementDetailView(APIView):
+    @extend_schema(responses={200: s.AgreementSerializer, 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        agreement = selectors.agreement_get(user=request.user, pk=pk)
+        if agreement is None:
+            raise Http404
+        return Response(s.AgreementSerializer(agreement).data)
+
+
+class AgreementSignView(APIView):
+    @extend_schema(request=s.AgreementSignInput, responses={200: s.AgreementSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """登记签署情况;全部签署后协议生效。"""
+        if selectors.agreement_get(user=request.user, pk=pk) is None:
+            raise Http404
+        data = _valid(s.AgreementSignInput, request)
+        try:
+            signatures = {int(k): v for k, v in data["signatures"].items()}
+        except ValueError as exc:
+            raise services.ServiceError("签署信息无效。", fields={"signatures": "id"}) from exc
+        services.agreement_sign(
+            agreement_id=pk,
+            actor=request.user,
+            signatures=signatures,
+            mediator_signed=data.get("mediator_signed"),
+            committee_sealed=data.get("committee_sealed"),
+        )
+        return Response(
+            s.AgreementSerializer(selectors.agreement_get(user=request.user, pk=pk)).data
+        )
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class AgreementPdfView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        agreement = selectors.agreement_get(user=request.user, pk=pk)
+        if agreement is None:
+            raise Http404
+        return _pdf_response(documents.agreement_pdf(agreement), f"agreement-{pk}.pdf")
+
+
+class NoticeCreateView(APIView):
+    @extend_schema(request=s.NoticeInput, responses={201: s.NoticeSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """调解不成,出具告知书,案件转入待审核。"""
+        _case(request, pk)
+        data = _valid(s.NoticeInput, request)
+        notice = services.notice_record(
+            case_id=pk,
+            actor=request.user,
+            reason=data["reason"],
+            channels=[
+                {
+                    "channel": c["route"],
+                    "institution": c["institution"],
+                    "time_limit": c["time_limit"],
+                }
+                for c in data["channels"]
+            ]
+            if "channels" in data
+            else None,
+        )
+        return Response(s.NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+
+class NoticeDetailView(APIView):
+    @extend_schema(responses={200: s.NoticeSerializer, 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        notice = selectors.notice_get(user=request.user, pk=pk)
+        if notice is None:
+            raise Http404
+        return Response(s.NoticeSerializer(notice).data)
+
+
+class NoticePdfView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        notice = selectors.notice_get(user=request.user, pk=pk)
+        if notice is None:
+            raise Http404
+        return _pdf_response(documents.notice_pdf(notice), f"notice-{pk}.pdf")
+
+
+class JudicialConfirmationView(APIView):
+    @extend_schema(responses={200: s.JudicialConfirmationSerializer, 404: ERRORS[404]})
+    def get(self, request, pk: int):
+        jc = selectors.judicial_confirmation_get(user=request.user, pk=pk)
+        if jc is None:
+            raise Http404
+        return Response(s.JudicialConfirmationSerializer(jc).data)
+
+
+def _jc_step(name: str, input_class, call):
+    class View(APIView):
+        @extend_schema(
+            operation_id=f"judicial_confirmations_{name}",
+            request=input_class,
+            responses={200: s.JudicialConfirmationSerializer, **ERRORS},
+        )
+        def post(self, request, pk: int):
+            if selectors.judicial_confirmation_get(user=request.user, pk=pk) is None:
+                raise Http404
+            data = _valid(input_class, request) if input_class else {}
+            jc = call(jc_id=pk, actor=request.user, **data)
+            return Response(s.JudicialConfirmationSerializer(jc).data)
+
+    View.__name__ = f"JudicialConfirmation{name.title()}View"
+    return View
+
+
+JCApplyView = _jc_step("apply", s.JCApplyInput, services.judicial_confirmation_apply)
+JCAcceptView = _jc_step("accept", s.JCAcceptInput, services.judicial_confirmation_accept)
+JCExtendView = _jc_step("extend", None, services.judicial_confirmation_extend)
+JCDecideView = _jc_step("decide", s.JCDecideInput, services.judicial_confirmation_decide)
+
+
+class ReferralCreateView(APIView):
+    @extend_schema(request=s.ReferralInput, responses={201: s.ReferralSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """登记法院委派的诉前调解(30日,经当事人同意可延长)。"""
+        _case(request, pk)
+        data = _valid(s.ReferralInput, request)
+        ref = services.court_referral_register(
+            case_id=pk,
+            actor=request.user,
+            court_reference=data["court_reference"],
+            referred_at=data.get("referred_at"),
+        )
+        return Response(s.ReferralSerializer(ref).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralExtendView(APIView):
+    @extend_schema(request=s.ReferralExtendInput, responses={200: s.ReferralSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        if selectors.referral_get(user=request.user, pk=pk) is None:
+            raise Http404
+        data = _valid(s.ReferralExtendInput, request)
+        ref = services.court_referral_extend(
+            referral_id=pk, actor=request.user, days=data["days"], basis=data["basis"]
+        )
+        return Response(s.ReferralSerializer(ref).data)
+
+
+class ReferralReportView(APIView):
+    @extend_schema(request=s.ReferralReportInput, responses={200: s.ReferralSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        if selectors.referral_get(user=request.user, pk=pk) is None:
+            raise Http404
+        data = _valid(s.ReferralReportInput, request)
+        ref = services.court_referral_report(
+            referral_id=pk, actor=request.user, result=data["referral_result"], note=data["note"]
+        )
+        return Response(s.ReferralSerializer(ref).data)
+
+
+class LegalServiceListView(APIView):
+    @extend_schema(responses={200: s.LegalServiceSerializer(many=True)})
+    def get(self, request):
+        rows = selectors.legal_services_for(user=request.user)[:200]
+        return Response(s.LegalServiceSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.LegalServiceInput, responses={201: s.LegalServiceSerializer, **ERRORS})
+    def post(self, request):
+        """法律咨询、法律援助申请、心理疏导;可关联案件或当场登记。"""
+        data = _valid(s.LegalServiceInput, request)
+        row = services.legal_service_record(
+            actor=request.user,
+            kind=data["service_type"],
+            person_name=data["person_name"],
+            summary=data["summary"],
+            case_id=data.get("case"),
+            phone=data.get("phone", ""),
+            id_number=data.get("id_number", ""),
+            answer=data.get("answer", ""),
+        )
+        return Response(s.LegalServiceSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+def _visible_legal_service(request, pk: int) -> None:
+    if not selectors.legal_services_for(user=request.user).filter(pk=pk).exists():
+        raise Http404
+
+
+class LegalAidDecideView(APIView):
+    @extend_schema(
+        request=s.LegalAidDecideInput, responses={200: s.LegalServiceSerializer, **ERRORS}
+    )
+    def post(self, request, pk: int):
+        """法律援助中心作出决定(7个工作日内)。"""
+        _visible_legal_service(request, pk)
+        data = _valid(s.LegalAidDecideInput, request)
+        row = services.legal_aid_decide(
+            service_id=pk,
+            actor=request.user,
+            decision=data["aid_decision"],
+            note=data.get("note", ""),
+        )
+        return Response(s.LegalServiceSerializer(row).data)
+
+
+class LegalAidLawyerView(APIView):
+    @extend_schema(request=s.LawyerInput, responses={200: s.LegalServiceSerializer, **ERRORS})
+    def post(self, request, pk: int):
+        """指派律师(决定援助后3个工作日内)。"""
+        _visible_legal_service(request, pk)
+        data = _valid(s.LawyerInput, request)
+        row = services.legal_aid_assign_lawyer(
+            service_id=pk, actor=request.user, lawyer_id=data["lawyer"]
+        )
+        return Response(s.LegalServiceSerializer(row).data)
