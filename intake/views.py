@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 
+from luodian_platform.api.pagination import CasePagination
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Department, Township
 from luodian_platform.roles import Role
@@ -47,12 +51,41 @@ from .services import (
 FILTER_KEYS = ("state", "department", "category", "township", "channel", "risk", "overdue", "q")
 
 
+@dataclass
+class KeysetPage:
+    """One page of the case list: the rows and the query strings of its neighbours."""
+
+    object_list: list
+    next_query: str
+    previous_query: str
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.next_query)
+
+    @property
+    def has_previous(self) -> bool:
+        return bool(self.previous_query)
+
+
 @login_required
 def case_list_page(request):
     filters = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     qs = case_list(user=request.user, filters=filters)
-    # Pages count the filtered rows a user can see; the API uses keyset pagination instead.
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    # Keyset (cursor) pagination, as in the API: no COUNT(*) over a province's cases and a
+    # deep page costs what the first page costs (docs/performance.md, `make bench`).
+    paginator = CasePagination()
+    paginator.page_size_query_param = None
+    try:
+        rows = paginator.paginate_queryset(qs, Request(request))
+    except NotFound:  # a stale or hand-edited cursor: start again from the first page
+        query = urlencode({k: v for k, v in filters.items() if v})
+        return redirect(f"{request.path}?{query}")
+    page = KeysetPage(
+        object_list=rows,
+        next_query=urlsplit(paginator.get_next_link() or "").query,
+        previous_query=urlsplit(paginator.get_previous_link() or "").query,
+    )
     return render(
         request,
         "intake/case_list.html",
