@@ -66,4 +66,9 @@ def exception_handler(exc, context):
     detail = getattr(exc, "detail", "")
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     message = str(detail) if detail else str(exc)
-    return error_response(response.status_code, str(code), message)
+    shaped = error_response(response.status_code, str(code), message)
+    # Keep the headers DRF set: WWW-Authenticate on 401, Retry-After on 429.
+    for header in ("WWW-Authenticate", "Retry-After"):
+        if header in response:
+            shaped[header] = response[header]
+    return shaped
