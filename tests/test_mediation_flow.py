@@ -109,9 +109,7 @@ def test_suggestions_match_category_and_show_current_load(accepted_case, officer
     assert by_name["韦国强"].load == 1 and by_name["罗秀英"].load == 0
     matching = [s for s in suggestions if s.category_match]
     assert matching == suggestions[: len(matching)]  # category matches come first
-    assert all(
-        "labour" in {c.code for c in s.mediator.categories.all()} for s in matching
-    )
+    assert all("labour" in {c.code for c in s.mediator.categories.all()} for s in matching)
     assert "黄丽" not in by_name  # traffic committee in another township
     # within the matches: same township first, then the lighter load
     keys = [(not s.same_township, s.load) for s in matching]
@@ -142,7 +140,9 @@ def test_relative_of_a_party_is_refused_and_dispatcher_overrides_with_reason(
         actor=dispatcher,
         override_reason="当事人书面同意由其调解",
     )
-    assert assignment.override_reason == "当事人书面同意由其调解" and "王小明" in assignment.conflict
+    assert (
+        assignment.override_reason == "当事人书面同意由其调解" and "王小明" in assignment.conflict
+    )
     event = CaseEvent.objects.filter(case=case, transition="mediator_override").get()
     assert event.actor == dispatcher and "当事人书面同意" in event.note
 
@@ -292,13 +292,19 @@ def test_joint_mediation_lets_participating_department_see_the_case(
         ({"liabilities": ""}, "liabilities"),
         ({"terms": []}, "terms"),
         (
-            {"terms": [services.AgreementTermInput(content="支付", performance_method="", due_at=None)]},
+            {
+                "terms": [
+                    services.AgreementTermInput(content="支付", performance_method="", due_at=None)
+                ]
+            },
             "terms[0].performance_method",
         ),
         (
             {
                 "terms": [
-                    services.AgreementTermInput(content="支付", performance_method="现金", due_at=None)
+                    services.AgreementTermInput(
+                        content="支付", performance_method="现金", due_at=None
+                    )
                 ]
             },
             "terms[0].due_at",
@@ -306,7 +312,9 @@ def test_joint_mediation_lets_participating_department_see_the_case(
         ({"parties": []}, "parties"),
     ],
 )
-def test_agreement_missing_required_contents_is_refused(accepted_case, officer, luo, override, field):
+def test_agreement_missing_required_contents_is_refused(
+    accepted_case, officer, luo, override, field
+):
     case = accepted_case()
     services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
     with pytest.raises(ServiceError) as exc:
@@ -474,7 +482,10 @@ def test_court_referral_window_extension_and_report(accepted_case, officer, clie
     case = accepted_case(channel="court")
     referred = timezone.now()
     ref = services.court_referral_register(
-        case_id=case.pk, actor=officer, court_reference="(2026)黔2728民诉前调100号", referred_at=referred
+        case_id=case.pk,
+        actor=officer,
+        court_reference="(2026)黔2728民诉前调100号",
+        referred_at=referred,
     )
     assert ref.due_at == end_of_day(local_date(referred) + dt.timedelta(days=30))
     assert list(selectors.court_referrals_due(ref.due_at + dt.timedelta(seconds=1))) == [ref]
@@ -487,7 +498,9 @@ def test_court_referral_window_extension_and_report(accepted_case, officer, clie
     ref = services.court_referral_report(
         referral_id=ref.pk, actor=officer, result="agreed", note="已达成调解协议"
     )
-    assert ref.reported_at and list(selectors.court_referrals_due(ref.due_at + dt.timedelta(1))) == []
+    assert (
+        ref.reported_at and list(selectors.court_referrals_due(ref.due_at + dt.timedelta(1))) == []
+    )
     client.force_login(officer)
     html = client.get(reverse("mediation:referral_report", args=[ref.pk])).content.decode()
     assert "反馈函" in html and case.number in html
