@@ -593,3 +593,24 @@ def test_mediator_sees_only_cases_where_they_mediate(
         mediator_ids=[chen.pk],
     )
     assert list(session.mediators.all()) == [chen]
+
+
+def test_case_page_panels_render_sessions_documents_and_time_to_agreement(
+    accepted_case, officer, luo, rf
+):
+    from django.template.loader import render_to_string
+
+    from intake.panels import panels_for
+
+    case = accepted_case()
+    services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+    agreement = services.agreement_record(actor=officer, **agreement_kwargs(case, luo))
+    case.refresh_from_db()
+    request = rf.get("/")
+    request.user = officer
+    rendered = {
+        panel.key: render_to_string(panel.template, {"panel": ctx}, request=request)
+        for panel, ctx in panels_for(case=case, user=officer, request=request)
+    }
+    assert agreement.number in rendered["mediation"] and "韦国强" in rendered["mediation"]
+    assert "从登记到签订调解协议" in rendered["mediation_metric"]
