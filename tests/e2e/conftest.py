@@ -78,15 +78,27 @@ class Traffic:
         self.errors.append(str(exc))
 
 
+# Reloading the demo county after each flush hashes every demo password again; the
+# production hasher takes about a second per user. MD5 for new hashes keeps the suite
+# quick; PBKDF2 stays listed so hashes made before (the session's database) still verify.
+FAST_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
 @pytest.fixture
 def demo_county(transactional_db):
     """Transactional tests flush the database: load the demo county into it again."""
     from django.core.management import call_command
+    from django.test import override_settings
 
     from luodian_platform.models import User
 
-    if not User.objects.filter(username="clerk").exists():
-        call_command("load_demo_county", verbosity=0)
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        if not User.objects.filter(username="clerk").exists():
+            call_command("load_demo_county", verbosity=0)
+        yield
 
 
 @pytest.fixture
