@@ -45,6 +45,14 @@ def order(**over):
     return data
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_budget():
+    # Token ids repeat across rolled-back tests; the per-token rate budget must not.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def hotline_token(admin_user):
     token, raw = channel_token_issue(channel="hotline_12345", name="12345热线", actor=admin_user)
@@ -260,6 +268,26 @@ def test_staff_session_and_api_token_cannot_use_channel_api(client, clerk):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api_client.post(ORDERS, order(), format="json").status_code in (401, 403)
     assert Case.objects.count() == 0
+
+
+def test_channel_posts_are_rate_limited_per_token(channel_client, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    original = SimpleRateThrottle.THROTTLE_RATES
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"channel": "2/min", "channel_bulk": "1/min"},
+    }
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        codes = [
+            channel_client.post(ORDERS, order(external_id=f"t{i}"), format="json").status_code
+            for i in range(3)
+        ]
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original
+    assert codes == [201, 201, 429]
 
 
 def test_anonymous_bad_and_revoked_tokens_are_refused(hotline_token, admin_user):

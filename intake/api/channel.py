@@ -23,6 +23,7 @@ from intake.channel import channel_order_submit, channel_token_authenticate, gui
 from intake.models import ChannelToken, OtherProceeding, Party
 from intake.services import CaseInput, PartyInput
 from luodian_platform.api.errors import _flatten, error_response
+from luodian_platform.api.throttles import ChannelRateThrottle
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Township
 
@@ -53,6 +54,14 @@ class ChannelPrincipal:
         self.channel = token.channel
 
     def __str__(self) -> str:
+        return self.get_username()
+
+    @property
+    def username(self) -> str:
+        return self.get_username()
+
+    def get_username(self) -> str:
+        # Audit trails name the channel and the token that wrote a row.
         return f"channel:{self.channel}:{self.token.name}"
 
 
@@ -288,6 +297,10 @@ def _too_large(request, limit: int) -> Response | None:
 class ChannelAPIView(APIView):
     authentication_classes = [ChannelTokenAuthentication]
     permission_classes = [IsChannel]
+    # One budget per channel token (luodian_platform.api.throttles), so one misbehaving
+    # integration cannot starve the others.
+    throttle_classes = [ChannelRateThrottle]
+    throttle_scope = "channel"
 
 
 class ChannelOrderView(ChannelAPIView):
@@ -366,6 +379,8 @@ class BulkInput(serializers.Serializer):
 
 
 class ChannelBulkView(ChannelAPIView):
+    throttle_scope = "channel_bulk"
+
     @extend_schema(
         operation_id="channel_order_bulk",
         summary="渠道批量推送工单",
