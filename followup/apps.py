@@ -9,11 +9,22 @@ class FollowupConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
-        from intake.models import State, register_visibility
+        from intake.models import register_visibility
+        from luodian_platform.celery import BEAT_ENTRIES
         from luodian_platform.roles import Role
 
-        from . import followup_actions
+        from . import followup_actions, signals, sources, tasks
 
         followup_actions.register()
-        # Follow-up officers work on cases that have been closed (their visits).
-        register_visibility(Role.FOLLOWUP, lambda user: Q(state__in=[State.CLOSED, State.ARCHIVED]))
+        signals.connect()
+        sources.register_available()
+        BEAT_ENTRIES.update(tasks.beat_entries())
+
+        # Follow-up officers see the cases with visits assigned to them (a subquery, so
+        # several visits of one case do not repeat it in lists).
+        def assigned_visits(user) -> Q:
+            from .models import Visit
+
+            return Q(pk__in=Visit.objects.filter(assignee=user).values("case_id"))
+
+        register_visibility(Role.FOLLOWUP, assigned_visits)

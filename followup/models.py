@@ -1,0 +1,367 @@
+"""Follow-up's rows: reminders (the platform's clock), visits (回访), escalation and
+follow-up plans, the nightly statistics, 12345 satisfaction results, court filings
+and the evaluation weights.
+
+Reminder lifecycle (see ``followup.reminders.deliver``)::
+
+    pending ──claim (SELECT … FOR UPDATE SKIP LOCKED), send, record — one transaction──▶ sent
+       │  failure or worker death: the transaction rolls back, the row stays pending
+       └── too many failures → failed; no longer relevant (case moved on) → cancelled
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Case, Channel
+from luodian_platform.models import Category, Department, Township
+
+
+class ReminderKind(models.TextChoices):
+    NEW_CASE = "new_case", _("新案件待处理")
+    DISPATCHED = "dispatched", _("新派单待签收")
+    SIGN_DUE = "sign_due", _("签收即将超时")
+    SIGN_OVERDUE = "sign_overdue", _("签收已超时")
+    DUE_SOON = "due_soon", _("办理即将到期")
+    OVERDUE = "overdue", _("办理已超期")
+    AUTO_URGE = "auto_urge", _("自动催办")
+    EXTENSION_PENDING = "extension_pending", _("延期申请待审批")
+    PERFORMANCE_DUE = "performance_due", _("协议履行期限")
+    CONFIRMATION_WINDOW = "confirmation_window", _("司法确认申请期限")
+    VISIT_DUE = "visit_due", _("回访到期")
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one threshold of one case.
+
+    The unique constraint is what makes the sweep idempotent: two sweeps (two beat
+    processes by mistake, or a retry) insert the same row once. ``threshold`` names the
+    deadline it is about (e.g. ``2026-03-02T23:59/+1wd``) so a new deadline after rework
+    or extension gets new reminders.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("类型"), max_length=24, choices=ReminderKind.choices)
+    threshold = models.CharField(_("节点"), max_length=64)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    due_at = models.DateTimeField(_("发送时间"))
+    urgent = models.BooleanField(_("紧急(不受工作时间限制)"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Last hand-off to a worker; a fresh one is not repeated by the next sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "threshold", "recipient"], name="reminder_unique"
+            )
+        ]
+        indexes = [
+            # The sender's scan: pending rows by due time (partial, stays small).
+            models.Index(
+                fields=["due_at"], name="reminder_pending_due_idx", condition=Q(status="pending")
+            ),
+            # Lease recovery: rows stuck in "sending" after a worker died.
+            models.Index(
+                fields=["claimed_at"],
+                name="reminder_sending_idx",
+                condition=Q(status="sending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.threshold} → {self.recipient_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"reminder-{self.pk}"
+
+
+class Audience(models.TextChoices):
+    OFFICER = "officer", _("承办人")
+    HEAD = "head", _("部门负责人")
+    DISPATCHER = "dispatcher", _("调度员")
+    SUPERVISOR = "supervisor", _("督查/领导")
+
+
+class EscalationStep(models.Model):
+    """Overdue escalation (超期升级): after N working days overdue, tell this audience.
+    With no rows the defaults in ``followup.reminders.DEFAULT_ESCALATION`` apply."""
+
+    after_workdays = models.PositiveSmallIntegerField(_("超期工作日数"))
+    audience = models.CharField(_("提醒对象"), max_length=12, choices=Audience.choices)
+    urgent = models.BooleanField(_("紧急(夜间和节假日也发送)"), default=False)
+
+    class Meta:
+        ordering = ["after_workdays", "audience"]
+        verbose_name = _("超期升级规则")
+        verbose_name_plural = _("超期升级规则")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["after_workdays", "audience"], name="escalation_step_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.after_workdays} {self.get_audience_display()}"
+
+
+class FollowupPlan(models.Model):
+    """回访计划 per category (none = the default plan): visits after closing, e.g.
+    ``[{"amount": 3, "unit": "workdays"}, {"amount": 30, "unit": "days"}]``."""
+
+    category = models.OneToOneField(
+        Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    offsets = models.JSONField(_("回访节点"), default=list)
+    max_attempts = models.PositiveSmallIntegerField(_("最多拨打次数"), default=3)
+    enabled = models.BooleanField(_("需要回访"), default=True)
+
+    class Meta:
+        verbose_name = _("回访计划")
+        verbose_name_plural = _("回访计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category"], name="followup_plan_unique", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.category or _("默认"))
+
+
+class AssignmentCursor(models.Model):
+    """Round-robin pointer (轮流分配): locked while assigning, like the case counter."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    last_user_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_user_id}"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+POSITIVE_SATISFACTION = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+
+
+class Visit(models.Model):
+    """A follow-up visit (回访) of one round of a case (round = the case's rework count
+    when it was closed; a rework closes into a new round with new visits)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("待回访")
+        DONE = "done", _("已回访")
+        UNREACHABLE = "unreachable", _("无法联系")
+        CANCELLED = "cancelled", _("已取消")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    seq = models.PositiveSmallIntegerField(_("序号"), default=1)
+    due_date = models.DateField(_("回访日期"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SCHEDULED
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("最多拨打次数"), default=3)
+    failed_attempts = models.PositiveSmallIntegerField(_("未接通次数"), default=0)
+    satisfaction = models.CharField(
+        _("满意度"), max_length=12, choices=Satisfaction.choices, blank=True
+    )
+    agreement_performed = models.BooleanField(_("协议是否履行"), null=True, blank=True)
+    comments = models.TextField(_("回访意见"), blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, db_index=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    led_to_rework = models.BooleanField(_("已重办"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "round", "seq"], name="visit_unique_seq")
+        ]
+        indexes = [
+            # Workbench and sweep: scheduled visits by due date (and by officer).
+            models.Index(
+                fields=["assignee", "due_date"],
+                name="visit_open_due_idx",
+                condition=Q(status="scheduled"),
+            ),
+            models.Index(
+                fields=["due_date"], name="visit_sched_due_idx", condition=Q(status="scheduled")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.round}/{self.seq} {self.due_date}"
+
+
+class VisitAttempt(models.Model):
+    """One call (拨打记录), reached or not."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attempts")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reached = models.BooleanField(_("已接通"))
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M} {self.reached}"
+
+
+class PhoneReveal(models.Model):
+    """Audit log: a follow-up officer chose to see a party's full phone number to call."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="reveals")
+    party_id = models.BigIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("号码查看记录")
+        verbose_name_plural = _("号码查看记录")
+
+    def __str__(self) -> str:
+        return f"{self.by_id} → {self.party_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SatisfactionResult(models.Model):
+    """A satisfaction rating from a channel (12345 回访结果), matched by channel + external id."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="channel_ratings")
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("渠道工单号"), max_length=64)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices)
+    rated_at = models.DateTimeField(_("评价时间"), default=timezone.now, db_index=True)
+    comment = models.CharField(_("备注"), max_length=500, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("渠道满意度")
+        verbose_name_plural = _("渠道满意度")
+        constraints = [
+            # Re-importing the same file updates, never double-counts.
+            models.UniqueConstraint(
+                fields=["channel", "external_id", "rated_at"], name="satisfaction_result_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id} {self.satisfaction}"
+
+
+class DailyStat(models.Model):
+    """Nightly roll-up (每日统计): one row per day × department × township × category ×
+    channel, for dashboards' trends over long periods without scanning cases."""
+
+    date = models.DateField(_("日期"), db_index=True)
+    department = models.ForeignKey(Department, null=True, on_delete=models.CASCADE)
+    township = models.ForeignKey(Township, null=True, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    received = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    agreements = models.PositiveIntegerField(default=0)
+    visits_done = models.PositiveIntegerField(default=0)
+    visits_positive = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每日统计")
+        verbose_name_plural = _("每日统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "department", "township", "category", "channel"],
+                name="daily_stat_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.received}/{self.closed}"
+
+
+class CourtFiling(models.Model):
+    """法院一审民事、行政案件收案数, entered monthly (county-wide or per township)."""
+
+    month = models.DateField(_("月份(当月1日)"))
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇街道"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    civil = models.PositiveIntegerField(_("一审民事收案"), default=0)
+    administrative = models.PositiveIntegerField(_("一审行政收案"), default=0)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("法院收案数")
+        verbose_name_plural = _("法院收案数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "township"], name="court_filing_unique", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.township or ''}"
+
+
+class EvaluationWeight(models.Model):
+    """考评权重, editable by an administrator. Rates score up to ``weight`` points;
+    counts deduct ``weight`` points each."""
+
+    metric = models.CharField(_("指标"), max_length=32, unique=True)
+    weight = models.DecimalField(_("权重/扣分"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("考评权重")
+        verbose_name_plural = _("考评权重")
+        permissions = [("view_county_ranking", _("可查看全县考评排名"))]
+
+    def __str__(self) -> str:
+        return f"{self.metric}={self.weight}"

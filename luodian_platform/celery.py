@@ -7,6 +7,7 @@ sweep claims; the broker never holds a long ETA.
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luodian_platform.settings")
 
@@ -23,6 +24,13 @@ def _build_beat_schedule(sender, **kwargs):
     for name, entry in BEAT_ENTRIES.items():
         schedule.setdefault(name, entry)
     sender.conf.beat_schedule = schedule
+
+
+@beat_init.connect
+def _rebuild_beat_schedule(sender, **kwargs):
+    # Beat reads the schedule when its service starts; by then Django (and the apps'
+    # ready(), which fill BEAT_ENTRIES) is set up, whatever order finalize ran in.
+    _build_beat_schedule(sender.app)
 
 
 # Entries are added by the apps that own the task (see followup/dispatch tasks modules);

@@ -166,3 +166,51 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """In-app notification centre (站内消息). One row per message per user.
+
+    ``key`` is the outbound message's idempotency key (e.g. ``reminder-42``): a repeat
+    after a crash between sending and recording finds the row already there and is
+    dropped. Cases are referred to by number and URL only: this app is upstream of
+    ``intake`` and cannot point a foreign key at it.
+    """
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(_("幂等键"), max_length=64)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    case_number = models.CharField(_("案件编号"), max_length=20, blank=True)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_key")
+        ]
+        indexes = [
+            # The header's unread badge: one indexed count per page view.
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "luodian_platform.context_processors.platform",
+                "luodian_platform.notifications.context",
             ],
         },
     },
@@ -245,6 +246,27 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in luodian_platform/celery.py, one place
+NIGHTLY_ROLLUP_HOUR = env_int("NIGHTLY_ROLLUP_HOUR", 1)
+
+# --- Reminders and notifications (followup.reminders, luodian_platform.notifications) --
+# Outbound channels every reminder goes through; each message carries the reminder's id
+# as its idempotency key. "inapp" is the notification centre.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["inapp", "sms", "email"])
+# SMS gateway backend: "file" (JSON lines under var/sms/, for development and tests),
+# "log", or a dotted path to a class implementing luodian_platform.notifications.SmsBackend.
+SMS_BACKEND = env_str("SMS_BACKEND", "file")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms" / "outbox.jsonl"))
+# No non-urgent reminders at night or on rest days (local time, hours [start, end)).
+REMINDER_SEND_HOURS = (
+    env_int("REMINDER_SEND_FROM_HOUR", 8),
+    env_int("REMINDER_SEND_UNTIL_HOUR", 20),
+)
+# A reminder claimed by a worker that died before recording it is retried after this.
+REMINDER_WORKDAYS_ONLY = env_bool("REMINDER_WORKDAYS_ONLY", True)
+REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 300)
+REMINDER_SIGN_LEAD_HOURS = env_int("REMINDER_SIGN_LEAD_HOURS", 4)
+REMINDER_DUE_SOON_WORKDAYS = env_int("REMINDER_DUE_SOON_WORKDAYS", 1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
 
 # --- Platform rules (editable defaults) --------------------------------------
 GROUP_DISPUTE_THRESHOLD = env_int("GROUP_DISPUTE_THRESHOLD", 5)

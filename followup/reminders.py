@@ -1,0 +1,438 @@
+"""The platform's clock: find due work, write reminder rows, send each one exactly once.
+
+Modelled on healthchecks' ``sendalerts``: due work is found from indexed columns
+(``Case.sign_due_at``/``due_at``, ``Visit.due_date``…), turned into ``Reminder`` rows
+whose unique constraint makes a second sweep (a second beat by mistake, a retry) a no-op,
+and each row is claimed before it is sent, so two workers never both send it. Nothing due lives in the broker: a broker
+or worker outage delays reminders until the next sweep, it never loses them.
+
+(The claim is ``SELECT … FOR UPDATE SKIP LOCKED`` held for the send, see ``deliver``.)
+
+Everything here is plain Python taking ``now``; the Celery tasks in ``tasks.py`` are thin
+wrappers, and the unit tests call ``sweep(now=…)`` with a frozen clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake.models import HANDLING_STATES, Case, State
+from luodian_platform import notifications
+from luodian_platform.models import User
+from luodian_platform.roles import Role
+from luodian_platform.workcal import WorkCalendar, end_of_day, local_date, local_tz
+
+from .models import Audience, EscalationStep, Reminder, ReminderKind, Visit
+
+logger = logging.getLogger(__name__)
+
+# (after working days overdue, audience, urgent). Day 1 is also the automatic urge (催办).
+DEFAULT_ESCALATION: list[tuple[int, str, bool]] = [
+    (0, Audience.OFFICER, False),
+    (1, Audience.HEAD, False),
+    (3, Audience.DISPATCHER, False),
+    (5, Audience.SUPERVISOR, False),
+]
+SEND_BATCH = 5000
+# Called with (case_id, deadline text) once per deadline, the first working day after it.
+AUTO_URGE_HOOKS: list[Callable[[int, str], None]] = []
+
+
+# --- who gets told ---------------------------------------------------------------------
+
+
+@dataclass
+class Directory:
+    """Active users by role and department, loaded once per sweep (two queries)."""
+
+    officers: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    heads: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    dispatchers: list[int] = field(default_factory=list)
+    supervisors: list[int] = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> Directory:
+        d = cls()
+        rows = (
+            User.objects.filter(
+                is_active=True,
+                groups__name__in=[Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR],
+            )
+            .values_list("pk", "department_id", "groups__name")
+            .order_by("pk")
+        )
+        for pk, dept, role in rows:
+            if role == Role.OFFICER and dept:
+                d.officers[dept].append(pk)
+            elif role == Role.DISPATCHER:
+                d.dispatchers.append(pk)
+            elif role == Role.SUPERVISOR:
+                d.supervisors.append(pk)
+        for pk, dept in User.objects.filter(
+            is_active=True, is_department_head=True, department__isnull=False
+        ).values_list("pk", "department_id"):
+            d.heads[dept].append(pk)
+        return d
+
+    def audience(self, audience: str, *, department_id, assignee_id) -> list[int]:
+        if audience == Audience.OFFICER:
+            if assignee_id:
+                return [assignee_id]
+            return list(self.officers.get(department_id, []))
+        if audience == Audience.HEAD:
+            # A department without a head in the system: its officers hear it instead.
+            return list(self.heads.get(department_id) or self.officers.get(department_id, []))
+        if audience == Audience.DISPATCHER:
+            return list(self.dispatchers)
+        if audience == Audience.SUPERVISOR:
+            return list(self.supervisors)
+        return []
+
+
+@dataclass
+class SweepContext:
+    now: dt.datetime
+    cal: WorkCalendar
+    directory: Directory
+
+    @property
+    def today(self) -> dt.date:
+        return local_date(self.now)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return timezone.localtime(moment, local_tz()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _rows(case_id: int, kind: str, threshold: str, recipients, due_at, urgent=False):
+    for user_id in recipients:
+        yield Reminder(
+            case_id=case_id,
+            kind=kind,
+            threshold=threshold,
+            recipient_id=user_id,
+            due_at=due_at,
+            urgent=urgent,
+        )
+
+
+# --- sources: each yields unsaved Reminder rows ---------------------------------------
+
+
+def source_sign_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
+    """签收时限: a few hours before it passes, and once it has passed."""
+    lead = dt.timedelta(hours=settings.REMINDER_SIGN_LEAD_HOURS)
+    rows = Case.objects.filter(
+        state=State.DISPATCHED, sign_due_at__isnull=False, sign_due_at__lte=ctx.now + lead
+    ).values_list("pk", "department_id", "sign_due_at")
+    for pk, dept, sign_due in rows:
+        officers = ctx.directory.audience(Audience.OFFICER, department_id=dept, assignee_id=None)
+        if sign_due > ctx.now:
+            yield from _rows(pk, ReminderKind.SIGN_DUE, _stamp(sign_due), officers, ctx.now)
+        else:
+            heads = ctx.directory.audience(Audience.HEAD, department_id=dept, assignee_id=None)
+            who = list(dict.fromkeys(officers + heads))
+            yield from _rows(pk, ReminderKind.SIGN_OVERDUE, _stamp(sign_due), who, ctx.now)
+
+
+def escalation_steps() -> list[tuple[int, str, bool]]:
+    rows = list(EscalationStep.objects.values_list("after_workdays", "audience", "urgent"))
+    return rows or DEFAULT_ESCALATION
+
+
+def source_handling_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
+    """办理时限: due soon (N working days before), then the escalation ladder once overdue,
+    and the automatic urge (催办) on the first working day after the deadline."""
+    soon_until = end_of_day(
+        ctx.cal.add_working_days(ctx.today, settings.REMINDER_DUE_SOON_WORKDAYS)
+    )
+    # case_open_due_idx: partial index on due_at for cases in the handling states.
+    rows = Case.objects.filter(
+        state__in=HANDLING_STATES, due_at__isnull=False, due_at__lte=soon_until
+    ).values_list("pk", "department_id", "assignee_id", "due_at")
+    steps = escalation_steps()
+    for pk, dept, assignee, due in rows:
+        stamp = _stamp(due)
+        if due > ctx.now:
+            who = ctx.directory.audience(Audience.OFFICER, department_id=dept, assignee_id=assignee)
+            yield from _rows(pk, ReminderKind.DUE_SOON, stamp, who, ctx.now)
+            continue
+        late_days = ctx.cal.working_days_between(local_date(due), ctx.today)
+        for after, audience, urgent in steps:
+            if late_days >= after:
+                who = ctx.directory.audience(audience, department_id=dept, assignee_id=assignee)
+                yield from _rows(
+                    pk, ReminderKind.OVERDUE, f"{stamp}/+{after}wd/{audience}", who, ctx.now, urgent
+                )
+        if late_days >= 1:
+            who = ctx.directory.audience(Audience.HEAD, department_id=dept, assignee_id=assignee)
+            yield from _rows(pk, ReminderKind.AUTO_URGE, stamp, who, ctx.now)
+
+
+def source_visits(ctx: SweepContext) -> Iterable[Reminder]:
+    """回访到期: the assigned follow-up officer, on the day."""
+    rows = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED, due_date__lte=ctx.today, assignee__isnull=False
+    ).values_list("pk", "case_id", "assignee_id")
+    for pk, case_id, assignee in rows:
+        yield from _rows(case_id, ReminderKind.VISIT_DUE, f"visit-{pk}", [assignee], ctx.now)
+
+
+# Other apps' due work (extension requests, agreement performance dates, judicial
+# confirmation windows) is added by ``register_source`` when those models exist.
+SOURCES: dict[str, Callable[[SweepContext], Iterable[Reminder]]] = {
+    "sign": source_sign_deadlines,
+    "handling": source_handling_deadlines,
+    "visits": source_visits,
+}
+
+
+def register_source(name: str, fn: Callable[[SweepContext], Iterable[Reminder]]) -> None:
+    SOURCES[name] = fn
+
+
+# --- the sweep -------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    created: int
+    recovered: int
+    due_ids: list[int]
+
+
+def in_send_window(now: dt.datetime, cal: WorkCalendar | None = None) -> bool:
+    """Working hours on working days: non-urgent reminders wait for them."""
+    local = timezone.localtime(now, local_tz())
+    start, end = settings.REMINDER_SEND_HOURS
+    if not start <= local.hour < end:
+        return False
+    if not settings.REMINDER_WORKDAYS_ONLY:
+        return True
+    return (cal or WorkCalendar.load()).is_workday(local.date())
+
+
+def collect(now: dt.datetime) -> int:
+    """Insert the reminder rows for everything due at ``now``. Safe to run concurrently."""
+    ctx = SweepContext(now=now, cal=WorkCalendar.load(), directory=Directory.load())
+    rows: list[Reminder] = []
+    for name, source in SOURCES.items():
+        try:
+            rows.extend(source(ctx))
+        except Exception:  # one broken source must not stop the others
+            logger.exception("reminder source %s failed", name)
+    urges = {(r.case_id, r.threshold) for r in rows if r.kind == ReminderKind.AUTO_URGE}
+    if urges and AUTO_URGE_HOOKS:
+        done = set(
+            Reminder.objects.filter(
+                kind=ReminderKind.AUTO_URGE, case_id__in={c for c, _t in urges}
+            ).values_list("case_id", "threshold")
+        )
+        for case_id, threshold in sorted(urges - done):
+            for hook in AUTO_URGE_HOOKS:
+                hook(case_id, threshold.replace("T", " "))
+    before = Reminder.objects.count()
+    # The unique constraint drops rows another sweep (or an earlier one) already wrote.
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return Reminder.objects.count() - before
+
+
+def recover_stale(now: dt.datetime) -> int:
+    """Rows left in "sending" (set by hand or by an older release) past the lease go back
+    to pending. ``deliver`` itself never leaves one: its claim is a row lock that a dead
+    worker's connection releases by rolling back."""
+    lease = dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    return Reminder.objects.filter(
+        status=Reminder.Status.SENDING, claimed_at__lt=now - lease
+    ).update(status=Reminder.Status.PENDING, claimed_at=None, enqueued_at=None)
+
+
+def due_ids(now: dt.datetime, cal: WorkCalendar | None = None) -> list[int]:
+    """Pending reminders to hand to workers now (not re-handed while a hand-off is fresh)."""
+    requeue = now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    qs = Reminder.objects.filter(status=Reminder.Status.PENDING, due_at__lte=now).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue)
+    )
+    if not in_send_window(now, cal):
+        qs = qs.filter(urgent=True)
+    return list(qs.order_by("due_at", "pk").values_list("pk", flat=True)[:SEND_BATCH])
+
+
+def sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    now = now or timezone.now()
+    created = collect(now)
+    recovered = recover_stale(now)
+    return SweepResult(created=created, recovered=recovered, due_ids=due_ids(now))
+
+
+def mark_enqueued(ids: list[int], now: dt.datetime | None = None) -> None:
+    if ids:
+        Reminder.objects.filter(pk__in=ids, status=Reminder.Status.PENDING).update(
+            enqueued_at=now or timezone.now()
+        )
+
+
+# --- sending one reminder ------------------------------------------------------------
+
+
+def _still_relevant(r: Reminder) -> bool:
+    case = r.case
+    if r.kind in (ReminderKind.SIGN_DUE, ReminderKind.SIGN_OVERDUE):
+        return (
+            case.state == State.DISPATCHED
+            and bool(case.sign_due_at)
+            and (r.threshold == _stamp(case.sign_due_at))
+        )
+    if r.kind in (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.AUTO_URGE):
+        return (
+            case.state in HANDLING_STATES
+            and bool(case.due_at)
+            and (r.threshold.split("/")[0] == _stamp(case.due_at))
+        )
+    if r.kind == ReminderKind.VISIT_DUE:
+        visit_id = int(r.threshold.removeprefix("visit-"))
+        return Visit.objects.filter(pk=visit_id, status=Visit.Status.SCHEDULED).exists()
+    return True
+
+
+def _deadline_text(moment) -> str:
+    return timezone.localtime(moment, local_tz()).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def render(r: Reminder) -> notifications.Message:
+    case = r.case
+    values = {
+        "county": settings.COUNTY_NAME,
+        "number": case.number,
+        "title": case.title[:30],
+        "due": _deadline_text(case.due_at),
+        "sign_due": _deadline_text(case.sign_due_at),
+    }
+    texts = {
+        ReminderKind.NEW_CASE: _("新案件%(number)s「%(title)s」待接单派单,请及时处理。"),
+        ReminderKind.DISPATCHED: _(
+            "案件%(number)s「%(title)s」已派至贵单位,请于%(sign_due)s前签收,办理时限%(due)s。"
+        ),
+        ReminderKind.SIGN_DUE: _("案件%(number)s签收时限为%(sign_due)s,即将超时,请尽快签收。"),
+        ReminderKind.SIGN_OVERDUE: _("案件%(number)s已超过签收时限%(sign_due)s,请立即签收。"),
+        ReminderKind.DUE_SOON: _("案件%(number)s办理时限为%(due)s,即将到期,请抓紧办理。"),
+        ReminderKind.OVERDUE: _("案件%(number)s办理时限为%(due)s,现已超期,请立即办理并反馈。"),
+        ReminderKind.AUTO_URGE: _(
+            "【催办】案件%(number)s已超过办理时限%(due)s,请于今日内办理并说明超期原因。"
+        ),
+        ReminderKind.VISIT_DUE: _("案件%(number)s「%(title)s」今日应回访,请及时联系当事人。"),
+    }
+    text = texts.get(r.kind, _("案件%(number)s有待办事项,请及时处理。")) % values
+    return notifications.Message(
+        recipient_id=r.recipient_id,
+        key=r.idempotency_key,
+        title=f"{r.get_kind_display()} · {case.number}",
+        body=f"【{settings.COUNTY_NAME}矛盾纠纷化解平台】{text}",
+        url=reverse("intake:case_detail", args=[case.pk]),
+        case_number=case.number,
+        urgent=r.urgent,
+    )
+
+
+def deliver(reminder_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Send reminder ``reminder_id`` if it is still pending. True if this call sent it.
+
+    The row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked sent in the same
+    transaction as the in-app notification row: of any number of workers handed the same
+    id, one sends and the others skip, and "sent" is recorded exactly once. A crash after
+    an SMS left but before the commit rolls the row back to pending; the next sweep sends
+    it again with the same idempotency key, which the gateway (and our sink) drops.
+    """
+    now = now or timezone.now()
+    urgent = Reminder.objects.filter(pk=reminder_id).values_list("urgent", flat=True).first()
+    if urgent is None:
+        return False  # the row is gone (case deleted): nothing to do
+    if not urgent and not in_send_window(now):
+        # Night or holiday: leave it pending; the first sweep in working hours sends it.
+        Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING).update(
+            enqueued_at=None
+        )
+        return False
+    try:
+        with transaction.atomic():
+            r = (
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("case")
+                .filter(pk=reminder_id, status=Reminder.Status.PENDING)
+                .first()
+            )
+            if r is None:
+                return False  # sent already, or another worker holds it right now
+            if not _still_relevant(r):
+                r.status = Reminder.Status.CANCELLED
+                r.save(update_fields=["status"])
+                return False
+            notifications.send(render(r))
+            Reminder.objects.filter(pk=r.pk).update(
+                status=Reminder.Status.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                last_error="",
+            )
+    except Exception as exc:
+        Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING).update(
+            attempts=F("attempts") + 1, last_error=str(exc)[:500]
+        )
+        Reminder.objects.filter(
+            pk=reminder_id,
+            status=Reminder.Status.PENDING,
+            attempts__gte=settings.REMINDER_MAX_ATTEMPTS,
+        ).update(status=Reminder.Status.FAILED)
+        raise
+    return True
+
+
+# --- reminders written by the case flow (not by the sweep) ----------------------------
+
+
+def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[int]:
+    """Rows for a case event, written in the event's transaction; returns their ids."""
+    directory = Directory.load()
+    urgent = case.risk_level == "high"
+    if transition in ("register", "receive"):
+        kind, who = ReminderKind.NEW_CASE, directory.dispatchers
+    elif transition in ("dispatch", "reopen") and case.department_id:
+        kind = ReminderKind.DISPATCHED
+        who = directory.audience(
+            Audience.OFFICER, department_id=case.department_id, assignee_id=None
+        )
+    else:
+        return []
+    rows = list(_rows(case.pk, kind, f"event-{event_id}", who, timezone.now(), urgent))
+    if not rows:
+        return []
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        Reminder.objects.filter(case=case, kind=kind, threshold=f"event-{event_id}").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def publish_on_commit(ids: list[int]) -> None:
+    """Hand ``ids`` to workers once (and only if) the surrounding transaction commits."""
+    if not ids:
+        return
+
+    def _publish() -> None:
+        from .tasks import publish_send
+
+        publish_send(ids)
+
+    transaction.on_commit(_publish)

@@ -1,0 +1,97 @@
+"""Celery tasks of follow-up: thin wrappers that pass ids (JSON) and call plain functions.
+
+The retry policy lives in the decorators (as in paperless-ngx). Tasks skip quietly when
+their row is gone. The beat entries are added to ``luodian_platform.celery.BEAT_ENTRIES``
+from ``FollowupConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import reminders
+
+logger = logging.getLogger(__name__)
+
+
+def publish_send(ids: list[int]) -> list[int]:
+    """Enqueue ``send_reminder`` for each id; return those handed to the broker.
+
+    Never raises: when the broker is down the rows stay pending and the next sweep
+    (once it is back) sends them. A clerk's request must not fail because Redis did.
+    """
+    published = []
+    for pk in ids:
+        try:
+            send_reminder.apply_async(args=[pk], retry=False)
+        except Exception as exc:  # kombu OperationalError, socket errors, timeouts…
+            logger.warning(
+                "broker unavailable, %d reminder(s) left for the sweep: %s",
+                len(ids) - len(published),
+                exc,
+            )
+            break
+        published.append(pk)
+    try:
+        reminders.mark_enqueued(published)
+    except Exception:  # a failed bookkeeping update only means an extra (harmless) hand-off
+        logger.exception("could not mark reminders enqueued")
+    return published
+
+
+@shared_task(
+    name="followup.send_reminder",
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=settings.REMINDER_MAX_ATTEMPTS,
+    acks_late=True,
+)
+def send_reminder(reminder_id: int) -> bool:
+    return reminders.deliver(int(reminder_id))
+
+
+@shared_task(name="followup.sweep_reminders", acks_late=True)
+def sweep_reminders() -> int:
+    result = reminders.sweep()
+    return len(publish_send(result.due_ids))
+
+
+@shared_task(
+    name="followup.rollup_daily_stats",
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    max_retries=5,
+    acks_late=True,
+)
+def rollup_daily_stats(day: str | None = None) -> int:
+    from luodian_platform.workcal import local_date
+
+    from .stats import rollup
+
+    target = dt.date.fromisoformat(day) if day else local_date() - dt.timedelta(days=1)
+    return rollup(target)
+
+
+def beat_entries() -> dict:
+    from celery.schedules import crontab
+
+    interval = settings.SWEEP_INTERVAL_SECONDS
+    return {
+        "followup-sweep-reminders": {
+            "task": "followup.sweep_reminders",
+            "schedule": float(interval),
+            # A sweep that waited longer than its interval is stale: the next one will do.
+            "options": {"expires": max(interval * 0.9, 1)},
+        },
+        "followup-rollup-daily-stats": {
+            "task": "followup.rollup_daily_stats",
+            "schedule": crontab(hour=settings.NIGHTLY_ROLLUP_HOUR, minute=5),
+            "options": {"expires": 3 * 3600},
+        },
+    }
