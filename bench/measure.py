@@ -370,7 +370,7 @@ def measure_sweep() -> dict:
     modules = [
         f"{app}.{mod}"
         for app in ("followup", "dispatch")
-        for mod in ("sweep", "deadlines", "services", "tasks", "reminders")
+        for mod in ("reminders", "sweep", "deadlines", "services")
     ]
     name, fn = find_function(modules, "sweep")
     open_cases = Case.objects.filter(state__in=OPEN_STATES).count()

@@ -64,6 +64,9 @@ export REDIS_URL="redis://127.0.0.1:6379/13"
 export CELERY_BROKER_URL="redis://127.0.0.1:6379/12"
 export DJANGO_ENV=production
 export SECRET_KEY="${BENCH_SECRET_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')}"
+# Production refuses to start without its personal-data keys; the benchmark makes its own.
+export BLIND_INDEX_KEY="${BENCH_BLIND_INDEX_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
+export FIELD_ENCRYPTION_SALTS="${BENCH_FIELD_ENCRYPTION_SALTS:-$($PY -c 'import secrets;print(secrets.token_urlsafe(16))')}"
 export ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
 export SECURE_SSL_REDIRECT=0
 export SECURE_HSTS_SECONDS=0
