@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 
 from intake.models import OPEN_STATES, Case
 from luodian_platform.roles import Role, user_has_role
@@ -17,6 +26,7 @@ from luodian_platform.roles import Role, user_has_role
 from .models import (
     Agreement,
     AgreementTerm,
+    ConflictDeclaration,
     CourtReferral,
     JudicialConfirmation,
     LegalService,
@@ -67,7 +77,10 @@ def mediator_suggestions(*, case: Case, limit: int = 10) -> list[Suggestion]:
     parties = list(case.parties.all())
     qs = (
         mediator_list(available_only=True)
-        .prefetch_related("relations", "conflicts")
+        .prefetch_related(
+            "relations",
+            Prefetch("conflicts", queryset=ConflictDeclaration.objects.filter(case=case)),
+        )
         .annotate(
             category_match=Count("categories", filter=Q(categories=case.category_id), distinct=True)
         )
