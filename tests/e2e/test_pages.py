@@ -5,6 +5,7 @@ saved under test-output/screenshots/ for people to look at."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from .support import (
     DESKTOP,
@@ -15,6 +16,7 @@ from .support import (
     login_as,
     screenshot,
     seed_cases,
+    url_exists,
 )
 
 pytestmark = pytest.mark.browser
@@ -47,7 +49,24 @@ def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
             ("supervisor-case-list", "/cases/"),
         ],
     }
-    return pages[role]
+    # Pages of features as they land (named URL → page), each under the role that uses it.
+    optional = {
+        "clerk": [
+            ("clerk-register", "intake:register", ()),
+            ("clerk-receipt", "intake:receipt", (cases["registered"],)),
+        ],
+        "dispatcher": [
+            ("dispatcher-inbox", "intake:inbox", ()),
+            ("dispatcher-corrections", "dispatch:corrections", ()),
+        ],
+        "officer": [("officer-notifications", "followup:notifications", ())],
+        "supervisor": [("supervisor-audit-log", "audit:log", ())],
+    }
+    out = list(pages[role])
+    for name, url_name, args in optional.get(role, []):
+        if url_exists(url_name, *args):
+            out.append((name, reverse(url_name, args=args)))
+    return out
 
 
 def _check(page, name: str, path: str) -> list[dict]:
@@ -82,3 +101,15 @@ def test_role_main_pages(page, role):
     assert not found, "\n".join(
         f"{v['page']}: [{v['impact']}] {v['id']} {v['help']} {v['targets']}" for v in found
     )
+
+
+def test_not_found_page(page):
+    """Another department's case: the 404 page is in Chinese and accessible too."""
+    cases = seed_cases()
+    login_as(page, "officer2")
+    response = page.goto(f"/cases/{cases['accepted']}/")
+    assert response.status == 404
+    assert_chinese(page)
+    found = axe_violations(page)
+    screenshot(page, "officer2-404")
+    assert not found, found
