@@ -136,6 +136,13 @@ class CopyTable:
         self.columns = [f.column for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
         self.defaults = [self._default(f) for f in self.fields]
+        # Fields of other packages (encrypted columns, blind indexes) store what their own
+        # code computes: run it, so the generated rows read back like the service's rows.
+        self.custom = {
+            f.attname: f
+            for f in self.fields
+            if not type(f).__module__.startswith("django.") and not f.primary_key
+        }
         self.buf = io.StringIO()
         self.rows = 0
         self.total = 0
@@ -164,6 +171,16 @@ class CopyTable:
         return r"\N"
 
     def add(self, values: dict) -> None:
+        if self.custom:
+            values = dict(values)
+            for name, f in self.custom.items():
+                source = getattr(f, "source", None)
+                if source:
+                    from luodian_platform.crypto import blind_index
+
+                    values[name] = blind_index(values.get(source) or "")
+                elif name in values:
+                    values[name] = f.get_db_prep_save(values[name], connection)
         out = []
         for name, default in zip(self.attnames, self.defaults, strict=True):
             if name in values:
