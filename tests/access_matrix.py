@@ -169,6 +169,12 @@ def _dept(code: str) -> Builder:
     return lambda w: {"department": code}
 
 
+# Rows whose objects (extensions, supervisions, sessions, agreements…) other engineers are
+# building right now: the roles are stated from the views' decorators; the builders follow.
+P5 = "object/roles builder to be completed with dispatch (issue 5)"
+P6 = "object/roles builder to be completed with mediation (issue 6)"
+MEDIATION = {"mediator", "officer", "dispatcher", "supervisor"}
+LEGAL = {"clerk", "officer", "mediator", "dispatcher", "admin"}
 HANDLERS = {"officer", "mediator"}  # of the case's department (django_fsm permission)
 DISPATCH = {"dispatcher", "admin"}
 
@@ -242,6 +248,69 @@ MATRIX: dict[str, Rule] = {
     # --- dispatch -------------------------------------------------------------------
     "dispatch:workbench": page({"dispatcher", "supervisor", "admin"}),
     "dispatch:officer_workbench": page({"officer", "admin"}),
+    "dispatch:corrections": page({"dispatcher", "supervisor", "admin"}),
+    "dispatch:correction_new": page({"dispatcher", "supervisor", "admin"}),
+    "dispatch:confirm_suggestion": page(DISPATCH, method="post", kwargs=_case, pending=P5),
+    "dispatch:extension_request": page(HANDLERS, kwargs=_case, pending=P5),
+    "dispatch:extension_decide": page(DISPATCH, kwargs=_case, pending=P5),
+    "dispatch:supervision_create": page(COUNTY, kwargs=_case, pending=P5),
+    "dispatch:supervision_respond": page(HANDLERS, kwargs=_case, pending=P5),
+    "dispatch:correction_feedback": page(HANDLERS, kwargs=_case, pending=P5),
+    "api:case-routing-suggestion": api(DISPATCH, kwargs=_case, pending=P5),
+    "api:case-dispatch-suggested": api(DISPATCH, method="post", kwargs=_case, pending=P5),
+    "api:case-extensions": api(SEES_CASE, kwargs=_case, pending=P5),
+    "api:case-supervisions": api(SEES_CASE, kwargs=_case, pending=P5),
+    "api:extension-list": api(ROLES, lists=True),
+    "api:extension-decision": api(DISPATCH, method="post", pending=P5),
+    "api:supervision-list": api(ROLES, lists=True),
+    "api:supervision-response": api(HANDLERS, method="post", pending=P5),
+    "api:correction-list": api(ROLES, lists=True),
+    "api:correction-suggestions": api(COUNTY, pending=P5),
+    "api:correction-feedback": api(HANDLERS, method="post", pending=P5),
+    "api:correction-talk": api(COUNTY, method="post", pending=P5),
+    # --- mediation ------------------------------------------------------------------
+    "mediation:workbench": page(MEDIATION | {"admin"}),
+    "mediation:legal_services": page(LEGAL | {"supervisor"}),
+    "mediation:case": page(MEDIATION | {"admin"}, kwargs=_case, pending=P6),
+    "mediation:session_new": page(MEDIATION | {"admin"}, kwargs=_case, pending=P6),
+    "mediation:session_record": page(MEDIATION, pending=P6),
+    "mediation:agreement_new": page(MEDIATION | {"admin"}, kwargs=_case, pending=P6),
+    "mediation:notice_new": page(MEDIATION | {"admin"}, kwargs=_case, pending=P6),
+    "mediation:agreement": page(SEES_CASE, pending=P6),
+    "mediation:agreement_pdf": page(SEES_CASE, pending=P6),
+    "mediation:notice": page(SEES_CASE, pending=P6),
+    "mediation:notice_pdf": page(SEES_CASE, pending=P6),
+    "mediation:referral_report": page(SEES_CASE, pending=P6),
+    "mediation:referral_report_pdf": page(SEES_CASE, pending=P6),
+    "api:mediator-list": api(ROLES, lists=True, pending=P6 + "; stated roles"),
+    "api:legal-services": api(LEGAL, lists=True, pending=P6 + "; stated roles"),
+    "api:legal-aid-decide": api(LEGAL, method="post", pending=P6),
+    "api:legal-aid-lawyer": api(LEGAL, method="post", pending=P6),
+    "api:case-agreements": api(SEES_CASE, kwargs=_case, pending=P6),
+    "api:case-notices": api(SEES_CASE, kwargs=_case, pending=P6),
+    "api:case-sessions": api(SEES_CASE, kwargs=_case, pending=P6),
+    "api:case-court-referral": api(HANDLERS, method="post", kwargs=_case, pending=P6),
+    "api:case-joint-mediation": api(HANDLERS, method="post", kwargs=_case, pending=P6),
+    "api:case-mediator-assign": api(HANDLERS, method="post", kwargs=_case, pending=P6),
+    "api:case-mediator-suggestions": api(HANDLERS, kwargs=_case, pending=P6),
+    "api:agreement-detail": api(SEES_CASE, pending=P6),
+    "api:agreement-pdf": api(SEES_CASE, pending=P6),
+    "api:agreement-sign": api(HANDLERS, method="post", pending=P6),
+    "api:notice-detail": api(SEES_CASE, pending=P6),
+    "api:notice-pdf": api(SEES_CASE, pending=P6),
+    "api:session-record": api(HANDLERS, method="post", pending=P6),
+    "api:referral-extend": api(HANDLERS, method="post", pending=P6),
+    "api:referral-report": api(SEES_CASE, pending=P6),
+    "api:jc-detail": api(SEES_CASE, pending=P6),
+    "api:jc-apply": api(HANDLERS, method="post", pending=P6),
+    "api:jc-accept": api(HANDLERS, method="post", pending=P6),
+    "api:jc-decide": api(HANDLERS, method="post", pending=P6),
+    "api:jc-extend": api(HANDLERS, method="post", pending=P6),
+    # --- followup -------------------------------------------------------------------
+    "followup:workbench": page({"followup", "admin"}),
+    "followup:dashboard": page({"supervisor", "admin"}),
+    "followup:notifications": page(PERSONAS, note="each user's own notifications only"),
+    "followup:notifications_read": page(PERSONAS, method="post", note="own notifications only"),
 }
 
 

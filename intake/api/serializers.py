@@ -23,8 +23,8 @@ class PartySerializer(serializers.ModelSerializer):
 
 class CaseListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
-    department = serializers.CharField(source="department.code", default=None)
-    township = serializers.CharField(source="township.code", default=None)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
+    township = serializers.CharField(source="township.code", default=None, allow_null=True)
     state_label = serializers.CharField(source="get_state_display")
     is_overdue = serializers.BooleanField()
 
@@ -50,7 +50,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.display_name", default=None)
+    actor = serializers.CharField(source="actor.display_name", default=None, allow_null=True)
 
     class Meta:
         model = CaseEvent

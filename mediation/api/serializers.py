@@ -23,7 +23,7 @@ from ..services import CHANNEL_LABELS
 
 class MediatorSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="staff/committee/expert/lawyer")
-    department = serializers.CharField(source="department.code", default=None)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
     township = serializers.CharField(source="township.code", default=None)
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     load = serializers.IntegerField(read_only=True, help_text="在办(未办结)案件数")
