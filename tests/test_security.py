@@ -129,6 +129,9 @@ def _production_settings() -> dict:
         SECRET_KEY="p" * 20 + "-production-key-for-the-settings-test-0123456789",
         ALLOWED_HOSTS="luodian.example",
         DATABASE_URL="sqlite:////tmp/luodian-settings-test.sqlite3",
+        # Production also refuses to start without the personal-data keys.
+        BLIND_INDEX_KEY="b" * 40,
+        FIELD_ENCRYPTION_SALTS="s" * 40,
     )
     code = (
         "import django,json;django.setup();from django.conf import settings as s;"
