@@ -24,7 +24,7 @@ from ..services import CHANNEL_LABELS
 class MediatorSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="staff/committee/expert/lawyer")
     department = serializers.CharField(source="department.code", default=None, allow_null=True)
-    township = serializers.CharField(source="township.code", default=None)
+    township = serializers.CharField(source="township.code", default=None, allow_null=True)
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     load = serializers.IntegerField(read_only=True, help_text="在办(未办结)案件数")
 
@@ -68,7 +68,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     result = serializers.CharField(read_only=True)
-    room = serializers.CharField(source="room.code", default=None)
+    room = serializers.CharField(source="room.code", default=None, allow_null=True)
 
     class Meta:
         model = MediationSession
