@@ -30,7 +30,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from encrypted_fields.fields import EncryptedCharField
 
+from luodian_platform.crypto import BlindIndexField, EncryptedJSONTextField
 from luodian_platform.models import Category, Department, Township, Window
 from luodian_platform.roles import Role, user_has_role
 
@@ -537,18 +539,27 @@ class Party(models.Model):
     role = models.CharField(_("身份"), max_length=12, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # Encrypted at rest (PIPL sensitive personal information); looked up by blind index.
+    id_number = EncryptedCharField(_("身份证号码"), max_length=18, blank=True, null=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    id_number_bidx = BlindIndexField(source="id_number")
+    phone_bidx = BlindIndexField(source="phone")
 
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         indexes = [
-            # duplicate search (same person or same respondent)
-            models.Index(fields=["id_number"], name="party_id_number_idx"),
-            models.Index(fields=["phone"], name="party_phone_idx"),
+            # Duplicate and repeat-petitioner search: same ID number / same phone
+            # (intake.selectors.duplicate_candidates, earlier_cases_of_applicants).
+            models.Index(
+                fields=["id_number_bidx"], name="party_id_bidx_idx", condition=~Q(id_number_bidx="")
+            ),
+            models.Index(
+                fields=["phone_bidx"], name="party_phone_bidx_idx", condition=~Q(phone_bidx="")
+            ),
+            # Same respondent search.
             models.Index(fields=["name"], name="party_name_idx"),
         ]
 
@@ -685,7 +696,8 @@ class ChannelOrder(models.Model):
         ChannelToken, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
     source = models.CharField(_("接收方式"), max_length=10, default="api")  # api / bulk / csv
-    payload = models.JSONField(_("原始报文"))
+    # Encrypted: the raw order carries parties' ID numbers and phones.
+    payload = EncryptedJSONTextField(_("原始报文"))
     other_proceeding = models.CharField(
         _("已进入其他程序"), max_length=20, choices=OtherProceeding.choices, blank=True
     )
@@ -702,3 +714,30 @@ class ChannelOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class PersonalDataReveal(models.Model):
+    """Who saw a party's full ID number or phone, when and why (PIPL accountability).
+    Append-only like the event log."""
+
+    party = models.ForeignKey(Party, related_name="reveals", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, related_name="+", on_delete=models.CASCADE)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    fields = models.CharField(_("查看内容"), max_length=50)
+    reason = models.CharField(_("查看理由"), max_length=200)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.party_id} {self.fields}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Reveal records are append-only.")
+        super().save(*args, **kwargs)

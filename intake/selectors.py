@@ -10,6 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luodian_platform.crypto import blind_index
+
 from .models import HANDLING_STATES, Case, CaseEvent, Party, State
 
 
@@ -100,9 +102,9 @@ def duplicate_candidates(
     respondent_names = sorted({v for v in respondent_names if v})
     q = Q(pk__in=[])
     if id_numbers:
-        q |= Q(id_number__in=id_numbers)
+        q |= Q(id_number_bidx__in=[blind_index(v) for v in id_numbers])
     if phones:
-        q |= Q(phone__in=phones)
+        q |= Q(phone_bidx__in=[blind_index(v) for v in phones])
     if respondent_names:
         q |= Q(role=Party.PartyRole.RESPONDENT, name__in=respondent_names)
     if not (id_numbers or phones or respondent_names):
@@ -110,15 +112,17 @@ def duplicate_candidates(
     matches = list(
         Party.objects.filter(q, case__created_at__gte=_window_start())
         .exclude(case__state=State.MERGED)
-        .values("case_id", "id_number", "phone", "name", "role")
+        .values("case_id", "id_number_bidx", "phone_bidx", "name", "role")
         .order_by("-case__created_at")[:200]
     )
+    id_hashes = {blind_index(v) for v in id_numbers}
+    phone_hashes = {blind_index(v) for v in phones}
     reasons: dict[int, list[str]] = {}
     for m in matches:
         r = reasons.setdefault(m["case_id"], [])
-        if m["id_number"] and m["id_number"] in id_numbers:
+        if m["id_number_bidx"] and m["id_number_bidx"] in id_hashes:
             r.append(str(_("身份证号码相同")))
-        if m["phone"] and m["phone"] in phones:
+        if m["phone_bidx"] and m["phone_bidx"] in phone_hashes:
             r.append(str(_("联系电话相同")))
         if m["role"] == Party.PartyRole.RESPONDENT and m["name"] in respondent_names:
             r.append(str(_("被申请人相同")))
@@ -145,9 +149,9 @@ def earlier_cases_of_applicants(*, id_numbers: list[str], phones: list[str]) -> 
         return 0
     q = Q(pk__in=[])
     if id_numbers:
-        q |= Q(id_number__in=id_numbers)
+        q |= Q(id_number_bidx__in=[blind_index(v) for v in id_numbers])
     if phones:
-        q |= Q(phone__in=phones)
+        q |= Q(phone_bidx__in=[blind_index(v) for v in phones])
     return (
         Party.objects.filter(
             q, role=Party.PartyRole.APPLICANT, case__created_at__gte=_window_start()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from luodian_platform.errors import NotAllowed, ServiceError
+from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Category, Township, Window
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.validators import (
@@ -420,3 +420,39 @@ def case_take_in_many(*, case_ids: list[int], actor) -> BatchResult:
         except ServiceError as exc:
             result.failed.append((case_id, exc.message))
     return result
+
+
+# Roles that may see a party's full ID number / phone (to call or identify a party).
+# Clerks and supervisors work with masked values.
+REVEAL_ROLES = (Role.DISPATCHER, Role.OFFICER, Role.MEDIATOR, Role.FOLLOWUP, Role.ADMIN)
+
+
+def party_reveal(
+    *, party_id: int, actor, reason: str, fields: tuple[str, ...] = ("id_number", "phone")
+) -> dict:
+    """Return the full values of a party's protected fields and log who, whose, when, why."""
+    from .models import PersonalDataReveal
+
+    party = (
+        Party.objects.select_related("case")
+        .filter(pk=party_id, case__in=Case.objects.visible_to(actor))
+        .first()
+    )
+    if party is None:
+        raise NotFound(_("当事人不存在或您无权查看。"))
+    if not user_has_role(actor, *REVEAL_ROLES):
+        raise NotAllowed(_("您的角色不能查看完整的证件号码和电话。"))
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(
+            _("查看完整信息必须填写理由。"), fields={"reason": _("请填写查看理由。")}
+        )
+    wanted = [f for f in fields if f in ("id_number", "phone")]
+    if not wanted:
+        raise ServiceError(
+            _("请选择要查看的内容。"), fields={"fields": _("请选择身份证号码或电话。")}
+        )
+    PersonalDataReveal.objects.create(
+        party=party, case=party.case, actor=actor, fields=",".join(wanted), reason=reason[:200]
+    )
+    return {f: getattr(party, f) or "" for f in wanted}

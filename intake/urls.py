@@ -13,5 +13,6 @@ urlpatterns = [
     path("cases/", views.case_list_page, name="case_list"),
     path("cases/<int:pk>/", views.case_detail_page, name="case_detail"),
     path("cases/<int:pk>/receipt/", views.receipt_page, name="receipt"),
+    path("parties/<int:pk>/reveal/", views.party_reveal_page, name="party_reveal"),
     path("cases/<int:pk>/act/<slug:name>/", views.case_action_page, name="case_action"),
 ]

@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from rest_framework.request import Request
 from luodian_platform.api.pagination import CasePagination
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Department, Township
-from luodian_platform.roles import Role
+from luodian_platform.roles import Role, user_has_role
 from luodian_platform.validators import normalize_id_number, normalize_phone
 from luodian_platform.views import role_required
 
@@ -28,7 +29,8 @@ from .actions import ACTIONS
 from .channel import guidance_for, route_to_for
 from .forms import INITIAL_PARTIES, PartyFormSet, RegistrationForm, action_fields
 from .lifecycle import available_actions
-from .models import Channel, OtherProceeding, Party, RiskLevel, State
+from .models import Case, Channel, OtherProceeding, Party, RiskLevel, State
+from .panels import panels_for
 from .receipts import expected_time, next_steps
 from .selectors import (
     case_get,
@@ -40,6 +42,7 @@ from .selectors import (
 )
 from .services import (
     ON_SPOT_KINDS,
+    REVEAL_ROLES,
     CaseInput,
     PartyInput,
     case_register,
@@ -110,6 +113,7 @@ def case_detail_page(request, pk: int):
         raise Http404
     names = available_actions(case, request.user)
     actions = [ACTIONS[n] for n in names if n in ACTIONS]
+    panels = panels_for(case=case, user=request.user, request=request)
     return render(
         request,
         "intake/case_detail.html",
@@ -118,6 +122,9 @@ def case_detail_page(request, pk: int):
             "parties": case.parties.all(),
             "events": case_timeline(case=case),
             "actions": actions,
+            "can_reveal": user_has_role(request.user, *REVEAL_ROLES),
+            "main_panels": [(p.template, ctx) for p, ctx in panels if p.column == "main"],
+            "side_panels": [(p.template, ctx) for p, ctx in panels if p.column == "side"],
         },
     )
 
@@ -387,3 +394,35 @@ def inbox_take_in(request):
     for _case_id, message in result.failed:
         messages.error(request, message)
     return redirect("intake:inbox")
+
+
+@login_required
+def party_reveal_page(request, pk: int):
+    """A deliberate, logged reveal of a party's full ID number and phone (POST with a reason)."""
+    from .services import party_reveal
+
+    party = (
+        Party.objects.select_related("case")
+        .filter(pk=pk, case__in=Case.objects.visible_to(request.user))
+        .first()
+    )
+    if party is None:
+        raise Http404
+    if not user_has_role(request.user, *REVEAL_ROLES):
+        raise PermissionDenied
+    values, error = None, ""
+    if request.method == "POST":
+        try:
+            values = party_reveal(
+                party_id=pk, actor=request.user, reason=request.POST.get("reason", "")
+            )
+        except ServiceError as exc:
+            if exc.status == 403:
+                raise PermissionDenied from exc
+            error = next(iter(exc.fields.values()), exc.message)
+    return render(
+        request,
+        "intake/party_reveal.html",
+        {"party": party, "case": party.case, "values": values, "error": error},
+        status=400 if error else 200,
+    )

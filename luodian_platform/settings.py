@@ -36,6 +36,18 @@ if not SECRET_KEY:
 elif PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production (use 50+ random chars).")
 
+# Personal data encryption (see luodian_platform/crypto.py). FIELD_ENCRYPTION_SALTS is a
+# comma-separated list: the first encrypts, all decrypt (rotate by prepending a new one).
+SALT_KEY = env_list("FIELD_ENCRYPTION_SALTS", ["luodian-dev-salt-1"])
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
+if not BLIND_INDEX_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY must be set in production (a random 32+ char secret).")
+    BLIND_INDEX_KEY = "dev-only-blind-index-key"  # noqa: S105
+if PRODUCTION and SALT_KEY == ["luodian-dev-salt-1"]:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALTS must be set in production.")
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 
 # County identity: printed on receipts and used in case numbers (LD2026-000123).
@@ -222,13 +234,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (VAR_DIR / "broker" / sub).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

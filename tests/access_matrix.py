@@ -204,6 +204,19 @@ MATRIX: dict[str, Rule] = {
         idor=lambda w: {"pk": w.foreign_case.pk, "name": "suspend"},
         note="GET shows the form to whoever sees the case; the FSM permission decides the POST",
     ),
+    "intake:party_reveal": page(
+        {"dispatcher", "officer", "mediator", "admin"},
+        kwargs=lambda w: {"pk": w.case.parties.first().pk},
+        idor=lambda w: {"pk": w.foreign_case.parties.first().pk},
+        note="clerks and supervisors work with masked values",
+    ),
+    "api:party-reveal": api(
+        {"dispatcher", "officer", "mediator", "admin"},
+        method="post",
+        kwargs=lambda w: {"pk": w.case.parties.first().pk},
+        idor=lambda w: {"pk": w.foreign_case.parties.first().pk},
+        data=lambda w: {"reason": "核实身份"},
+    ),
     "api:case-list": api(ROLES, lists=True),
     "api:case-detail": api(SEES_CASE, kwargs=_case),
     "api:channel-orders": api(

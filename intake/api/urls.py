@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 from intake.actions import ACTIONS
 
 from .channel import ChannelBulkView, ChannelOrderView
-from .views import CaseViewSet, action_view
+from .views import CaseViewSet, PartyRevealView, action_view
 
 router = SimpleRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -13,6 +13,7 @@ urlpatterns = [
     path("channel/orders/", ChannelOrderView.as_view(), name="channel-orders"),
     path("channel/orders/bulk/", ChannelBulkView.as_view(), name="channel-orders-bulk"),
     *router.urls,
+    path("parties/<int:pk>/reveal/", PartyRevealView.as_view(), name="party-reveal"),
     *[
         path(f"cases/<int:pk>/{name}/", action_view(action).as_view(), name=f"case-{name}")
         for name, action in sorted(ACTIONS.items())

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -100,3 +100,41 @@ def action_view(action: CaseAction):
         tags=["cases"],
     )(post)
     return view
+
+
+class RevealInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="查看理由(记录在案)")
+    fields = serializers.MultipleChoiceField(
+        choices=["id_number", "phone"], required=False, help_text="默认两项都查看"
+    )
+
+
+class RevealOutput(serializers.Serializer):
+    id_number = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+
+
+class PartyRevealView(APIView):
+    """Full ID number / phone of a party, for roles that need them; every reveal is logged."""
+
+    @extend_schema(
+        request=RevealInput,
+        responses={200: RevealOutput},
+        tags=["parties"],
+        operation_id="parties_reveal",
+        summary="查看完整证件号码/电话(留痕)",
+    )
+    def post(self, request, pk: int):
+        from intake.services import party_reveal
+
+        serializer = RevealInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = tuple(serializer.validated_data.get("fields") or ("id_number", "phone"))
+        return Response(
+            party_reveal(
+                party_id=pk,
+                actor=request.user,
+                reason=serializer.validated_data["reason"],
+                fields=fields,
+            )
+        )
