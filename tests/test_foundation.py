@@ -49,6 +49,8 @@ def test_production_with_a_strong_key_passes_deploy_checks(tmp_path):
         "SECRET_KEY": "k" * 20 + "ProductionKey-0123456789-abcdefghijklmnop",
         "ALLOWED_HOSTS": "luodian.example",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+        "BLIND_INDEX_KEY": "test-blind-index-key-0123456789",
+        "FIELD_ENCRYPTION_SALTS": "test-salt-1",
     }
     env_all = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
     env_all.update(env)
@@ -174,3 +176,11 @@ def test_api_errors_have_one_json_shape(api):
     assert response.status_code in (401, 403)
     body = response.json()
     assert set(body["error"]) == {"code", "message", "fields"}
+
+
+def test_production_refuses_to_start_without_encryption_keys():
+    result = _run_check(
+        {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "x.example", "SECRET_KEY": "s" * 60}
+    )
+    assert result.returncode != 0
+    assert "BLIND_INDEX_KEY must be set" in result.stderr
