@@ -254,6 +254,55 @@ def test_journey_2_dispatcher_routes_walk_in_and_takes_in_12345_order(page):
 # --- 3. the department officer -----------------------------------------------------------
 
 
+def _mediate_with_expert_and_sign_agreement(page, case) -> None:
+    """From the case page: assign an expert from the pool, book a session in a room,
+    record it, and make a signed, sealed agreement."""
+    panel = page.locator("section").filter(has=page.get_by_role("heading", name="调解"))
+    _timed_click(page, panel.get_by_role("link", name="组织调解").first)
+    expert = page.locator("#mediator option").filter(has_text="调解专家").first
+    expert_name = expert.inner_text().split("·")[0].strip()
+    page.locator("#mediator").select_option(value=expert.get_attribute("value"))
+    page.get_by_label("主持").check()
+    _keyboard_submit(page, page.get_by_role("button", name="指派"))
+    expect(page.locator("main")).to_contain_text(expert_name)
+
+    _timed_click(page, page.get_by_role("link", name="预约调解"))
+    page.get_by_label("开始时间").fill("2026-12-01T09:30")
+    page.get_by_label("结束时间").fill("2026-12-01T11:00")
+    page.get_by_label("调解室").select_option(index=1)
+    page.get_by_label(expert_name).check()
+    _keyboard_submit(page, page.get_by_role("button", name="预约"))
+    session_row = page.get_by_role("row").filter(has_text=expert_name).first
+    expect(session_row).to_be_visible()
+
+    _timed_click(page, session_row.get_by_role("link", name="笔录"))
+    page.get_by_label("王小明").check()
+    page.get_by_label("调解结果").select_option(label="达成协议")
+    page.get_by_label("调解笔录").fill("双方到场。经调解,用人单位同意于本月底前支付工资12000元。")
+    _keyboard_submit(page, page.get_by_role("button", name="保存"))
+
+    page.goto(f"/mediation/cases/{case.pk}/")
+    _timed_click(page, page.get_by_role("link", name="制作调解协议书"))
+    for select in page.locator("select[id^=sign]").all():
+        select.select_option(label="签名")
+    page.get_by_label("争议事项").fill("拖欠工资数额及支付期限。")
+    page.get_by_label("各方当事人的责任").fill("用人单位未按时足额支付劳动报酬。")
+    page.get_by_label("协议内容").first.fill("被申请人支付申请人工资12000元")
+    page.get_by_label("履行方式").first.fill("银行转账")
+    page.get_by_label("履行期限").first.fill("2026-12-31")
+    page.get_by_label("调解员已签名").check()
+    page.get_by_label("调委会已盖章").check()
+    screenshot(page, "journey3-agreement-form")
+    _keyboard_submit(page, page.get_by_role("button", name="保存协议书"))
+    expect(page.locator("main")).to_contain_text("人民调解协议书")
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="BUG (issues 6/9): saving an agreement for a party without a phone → 500, "
+    "NOT NULL constraint mediation_agreementparty.phone (Party.phone is now nullable "
+    "since the encryption work; mediation.services copies None)",
+)
 def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
     case = _to_state(_register("工地拖欠三个月工资"), "dispatched")
     login_as(page, "officer")
@@ -261,21 +310,23 @@ def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
     _timed_click(page, page.get_by_role("link", name=case.number).first)
     act(page, "签收")
     expect(state_badge(page)).to_have_text("办理中")
-    act(page, "组织调解", {"备注": "约双方当事人到劳动争议调解室调解。"})
-    expect(state_badge(page)).to_have_text("调解中")
-    # WAITING (issue 6): book a session with an expert from the pool, record it, draft and
-    # sign the agreement — the mediation panels are not on the case page yet.
-    act(
-        page,
-        "办结答复",
-        {
-            "办理结果": "调解成功(协议书)",
-            "答复意见": "双方达成调解协议,用人单位于本月底前一次性支付工资12000元。",
-            "答复文书编号或名称": "罗人社调字〔2026〕8号",
-        },
-    )
+    if url_exists("mediation:case", case.pk):
+        _mediate_with_expert_and_sign_agreement(page, case)
+        open_case(page, case.pk)
+    else:  # WAITING: mediation sessions and agreements (issue 6)
+        act(page, "组织调解", {"备注": "约双方当事人到劳动争议调解室调解。"})
+    screenshot(page, "journey3-mediated")
+    if page.get_by_role("link", name="办结答复", exact=True).count():
+        act(
+            page,
+            "办结答复",
+            {
+                "办理结果": "调解成功(协议书)",
+                "答复意见": "双方达成调解协议,用人单位于本月底前一次性支付工资12000元。",
+                "答复文书编号或名称": "罗人社调字〔2026〕8号",
+            },
+        )
     expect(state_badge(page)).to_have_text("待审核")
-    screenshot(page, "journey3-replied")
 
     login_as(page, "dispatcher")
     page.goto("/dispatch/")
