@@ -98,6 +98,8 @@ def _expr(field, model, done_tables: dict[type, str]) -> str | None:
         if field.null:
             return "NULL"
         return f'(SELECT min(id) FROM "{rel._meta.db_table}")'  # noqa: S608 - names from model metadata, no user input
+    if field.choices and ("status" in name or "state" in name):
+        return _literal(field, _settled_choice(field))
     if field.has_default():
         default = field.get_default()
         if isinstance(default, (bool, int, float, str, list, dict)):
@@ -111,7 +113,7 @@ def _expr(field, model, done_tables: dict[type, str]) -> str | None:
     if isinstance(field, models.DateField):
         return f"(COALESCE({_time_expr(name)}, c.created_at) AT TIME ZONE 'Asia/Shanghai')::date"
     if field.choices:
-        return _literal(field, field.choices[0][0])
+        return _literal(field, _settled_choice(field))
     if isinstance(field, models.BooleanField):
         return "false"
     if isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
@@ -127,6 +129,22 @@ def _expr(field, model, done_tables: dict[type, str]) -> str | None:
             return "'13800000000'"
         return "'基准测试'"
     return "NULL"
+
+
+SETTLED = re.compile(
+    r"^(done|completed?|closed|finished|held|signed|sent|confirmed|approved|resolved|answered|reached|success)"
+)
+
+
+def _settled_choice(field) -> str:
+    """A status column gets its settled value (a closed case's visit is done, its session
+    held), not its first choice (often 'scheduled'/'pending', which would make every
+    historical row due work for the sweep)."""
+    values = [str(v) for v, _ in field.flatchoices]
+    for v in values:
+        if SETTLED.match(v.lower()):
+            return v
+    return values[0]
 
 
 def _time_expr(name: str) -> str:

@@ -60,8 +60,8 @@ from intake.models import HANDLING_STATES, OPEN_STATES, Case, State  # noqa: E40
 from luodian_platform.models import User  # noqa: E402
 
 NA = "n/a: not built yet"
-DURATION = float(os.environ.get("BENCH_DURATION", "6"))
-RATE = float(os.environ.get("BENCH_RATE", "20"))
+DURATION = float(os.environ.get("BENCH_DURATION", "5"))
+RATE = float(os.environ.get("BENCH_RATE", "10"))
 HEAVY_RATE = float(os.environ.get("BENCH_HEAVY_RATE", "5"))
 THROUGHPUT_SECONDS = float(os.environ.get("BENCH_THROUGHPUT_SECONDS", "8"))
 THROUGHPUT_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
@@ -265,7 +265,7 @@ def run(base: str, out: Path) -> dict:
     if path is None:
         name, path = find_url(["dispatch:workbench"])
     res["other"]["overdue_page_url_name"] = name
-    b.timed("dispatcher overdue page", path, b.page, rate=HEAVY_RATE * 2)
+    b.timed("dispatcher overdue page", path, b.page, rate=HEAVY_RATE)
 
     name, path = find_url(["followup:dashboard"], contains=("dashboard",))
     if path:

@@ -147,8 +147,33 @@ def goals(r: dict) -> list[dict]:
     return out
 
 
+def markdown(r: dict) -> str:
+    """The same figures as a Markdown table, for docs/performance.md."""
+    q = r.get("queries", {})
+    rows = [
+        "| target | median ms | p95 ms | rate/s | queries | COUNT over cases |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for key, v in r.get("latency", {}).items():
+        qq = q.get(key, {})
+        if isinstance(v, str) or "error" in v:
+            rows.append(f"| {key} | {v if isinstance(v, str) else v['error']} | | | | |")
+            continue
+        rows.append(
+            f"| {key} | {v['median_ms']} | {v['p95_ms']} | {v['rate']:g} | "
+            f"{qq.get('queries', '—')} | {qq.get('count_star', '—')} |"
+        )
+    rows += ["", "| throughput (closed loop) | req/s | ratio to ping |", "|---|---:|---:|"]
+    for key, v in r.get("throughput", {}).items():
+        rows.append(f"| {key} | {v['rps']} | {v.get('ratio_to_ping')} |")
+    rows += ["", "| goal | met | figure |", "|---|---|---|"]
+    for g in r.get("goals", []):
+        met = "yes" if g["met"] else "**no**" if g["met"] is False else "n/a"
+        rows.append(f"| {g['goal']} | {met} | {g['value']} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
-    data = json.loads(
-        Path(sys.argv[1] if len(sys.argv) > 1 else "bench-output/results.json").read_text()
-    )
-    print(table(data))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    data = json.loads(Path(args[0] if args else "bench-output/results.json").read_text())
+    print(markdown(data) if "--markdown" in sys.argv else table(data))
