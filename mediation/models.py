@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from intake.models import Case, Party
 from luodian_platform.models import Category, Department, Township, Window
@@ -52,8 +53,9 @@ class Mediator(models.Model):
     township = models.ForeignKey(
         Township, verbose_name=_("所在乡镇"), null=True, blank=True, on_delete=models.PROTECT
     )
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # Personal data encrypted at rest, as the parties' (see intake.models.Party).
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
+    id_number = EncryptedCharField(_("身份证号码"), max_length=18, blank=True, null=True)
     is_available = models.BooleanField(_("可接受指派"), default=True)
     availability_note = models.CharField(_("可约时间"), max_length=100, blank=True)
     is_active = models.BooleanField(_("在册"), default=True)
@@ -81,7 +83,7 @@ class MediatorRelation(models.Model):
     mediator = models.ForeignKey(Mediator, related_name="relations", on_delete=models.CASCADE)
     kind = models.CharField(_("关系"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(_("身份证号码/信用代码"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("身份证号码/信用代码"), max_length=18, blank=True, null=True)
 
     class Meta:
         verbose_name = _("调解员申报关系")
@@ -272,9 +274,9 @@ class AgreementParty(models.Model):
     party = models.ForeignKey(Party, null=True, on_delete=models.SET_NULL, related_name="+")
     role = models.CharField(_("身份"), max_length=12, choices=Party.PartyRole.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(_("身份证号码/信用代码"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("身份证号码/信用代码"), max_length=18, blank=True, null=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
     sign_method = models.CharField(
         _("签署方式"), max_length=12, choices=SignMethod.choices, blank=True
     )
@@ -415,8 +417,8 @@ class LegalService(models.Model):
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_services"
     )
     person_name = models.CharField(_("服务对象"), max_length=50)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
+    id_number = EncryptedCharField(_("身份证号码"), max_length=18, blank=True, null=True)
     summary = models.TextField(_("事项"), max_length=5000)
     answer = models.TextField(_("答复/记录"), blank=True)
     handled_by = models.ForeignKey(

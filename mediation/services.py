@@ -484,7 +484,7 @@ def _validate_agreement(
         if party is None:
             errors[f"parties[{i}]"] = _("不是本案当事人。")
             continue
-        if not (party.id_number or party.credit_code or (p.address or party.address).strip()):
+        if not (party.id_number or party.credit_code or (p.address or party.address or "").strip()):
             errors[f"parties[{i}]"] = _("请补充%(name)s的身份证号码/信用代码或住址。") % {
                 "name": party.name
             }
@@ -556,9 +556,9 @@ def agreement_record(
                 party=party,
                 role=party.role,
                 name=party.name,
-                id_number=party.id_number or party.credit_code,
-                address=(p.address or party.address).strip(),
-                phone=party.phone,
+                id_number=party.id_number or party.credit_code or "",
+                address=(p.address or party.address or "").strip(),
+                phone=party.phone or "",
                 sign_method=p.sign_method,
                 signed_at=now if p.sign_method else None,
             )
@@ -956,8 +956,8 @@ def legal_service_record(
             kind=kind,
             case=case,
             person_name=person_name.strip(),
-            phone=phone.strip(),
-            id_number=id_number.strip(),
+            phone=(phone or "").strip(),
+            id_number=(id_number or "").strip(),
             summary=summary.strip(),
             answer=answer.strip(),
             handled_by=actor,

@@ -165,7 +165,8 @@ class AgreementPartySerializer(serializers.ModelSerializer):
         fields = ["id", "role", "name", "id_number", "address", "sign_method", "signed_at"]
 
     def get_id_number(self, obj) -> str:
-        return mask_id_number(obj.id_number) if len(obj.id_number) == 18 else obj.id_number
+        value = obj.id_number or ""
+        return mask_id_number(value) if len(value) == 18 else value
 
 
 class AgreementTermSerializer(serializers.ModelSerializer):
