@@ -16,7 +16,9 @@ def action_fields(serializer: serializers.Serializer, values=None, errors=None) 
     values = values or {}
     errors = errors or {}
     out = []
-    for name, field in serializer.fields.items():
+    # The optional note goes last so the tab order follows the form's required fields.
+    ordered = sorted(serializer.fields.items(), key=lambda item: item[0] == "note")
+    for name, field in ordered:
         if name == "version" or field.read_only:
             continue
         spec = {
@@ -29,7 +31,14 @@ def action_fields(serializer: serializers.Serializer, values=None, errors=None) 
             "kind": "text",
             "help": field.help_text or "",
         }
-        if isinstance(field, serializers.BooleanField):
+        if isinstance(field, serializers.ManyRelatedField):
+            child = field.child_relation
+            slug = getattr(child, "slug_field", "pk")
+            spec["kind"] = "multiselect"
+            spec["choices"] = [(str(getattr(o, slug)), str(o)) for o in child.queryset.all()]
+            getlist = getattr(values, "getlist", None)
+            spec["value"] = getlist(name) if getlist else list(values.get(name, []) or [])
+        elif isinstance(field, serializers.BooleanField):
             spec["kind"] = "checkbox"
         elif isinstance(field, serializers.ChoiceField):
             spec["kind"] = "select"

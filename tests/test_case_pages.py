@@ -83,3 +83,28 @@ def test_case_list_page_query_count_is_flat(
     with django_assert_max_num_queries(14):
         response = client.get(reverse("intake:case_list"))
     assert response.status_code == 200
+
+
+def test_action_form_offers_co_departments_as_optional_multiselect(client, make_case, dispatcher):
+    case = make_case()
+    client.force_login(dispatcher)
+    url = reverse("intake:case_action", args=[case.pk, "dispatch"])
+    html = client.get(url).content.decode()
+    assert (
+        'name="co_departments"' in html
+        and "multiple" in html.split('name="co_departments"')[0][-200:]
+    )
+    # The note comes after the required department field (tab order follows the form).
+    assert html.index('name="department"') < html.index('name="note"')
+    response = client.post(
+        url, {"department": "rsj", "co_departments": ["ldjc", "tj-labour"], "version": case.version}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
+
+
+def test_case_page_shows_panels_registered_by_downstream_apps(client, make_case, dispatcher):
+    case = make_case()
+    client.force_login(dispatcher)
+    html = client.get(reverse("intake:case_detail", args=[case.pk])).content.decode()
+    assert 'id="panel-routing"' in html and "县人社局" in html  # dispatch's routing suggestion
