@@ -10,21 +10,37 @@ override of the ``approve`` action would have missed the direct calls.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from dispatch.deadlines import handling_deadlines
 from intake.lifecycle import run_transition
-from intake.models import Case
-from luodian_platform.errors import ServiceError
+from intake.models import Case, Channel, Party, State
+from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import User
-from luodian_platform.roles import Role
-from luodian_platform.workcal import WorkCalendar, local_date
+from luodian_platform.roles import Role, user_has_role
+from luodian_platform.workcal import WorkCalendar, local_date, local_tz
 
-from .models import POSITIVE_SATISFACTION, AssignmentCursor, FollowupPlan, Visit
+from .models import (
+    POSITIVE_SATISFACTION,
+    AssignmentCursor,
+    CourtFiling,
+    FollowupPlan,
+    PhoneReveal,
+    Satisfaction,
+    SatisfactionResult,
+    Visit,
+    VisitAttempt,
+)
 
 DEFAULT_OFFSETS = [{"amount": 3, "unit": "workdays"}, {"amount": 30, "unit": "days"}]
 DEFAULT_MAX_ATTEMPTS = 3
@@ -142,3 +158,217 @@ def case_reopen(*, case_id: int, actor, reason: str, expected_version: int | Non
         note=reason,
         after=_cancel_open_visits,
     )
+
+
+# --- visits ---------------------------------------------------------------------------------
+
+
+def _visit_for(*, visit_id: int, actor) -> Visit:
+    """The visit locked for this transaction, if ``actor`` may record it (else 404)."""
+    qs = Visit.objects.select_for_update(of=("self",)).filter(pk=visit_id)
+    if not user_has_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN):
+        if not user_has_role(actor, Role.FOLLOWUP):
+            raise NotFound(_("回访记录不存在或您无权查看。"))
+        qs = qs.filter(assignee=actor)
+    visit = qs.first()
+    if visit is None:
+        raise NotFound(_("回访记录不存在或您无权查看。"))
+    return visit
+
+
+def visit_record(
+    *,
+    visit_id: int,
+    actor,
+    reached: bool,
+    satisfaction: str = "",
+    agreement_performed: bool | None = None,
+    comments: str = "",
+) -> Visit:
+    """Record one call. Not reached: after the plan's number of failed attempts the visit
+    is closed as unreachable. Reached: satisfaction (and performance of the agreement);
+    dissatisfied or not performed → rework (重办) back to the department with a new
+    deadline; the next round's visits are scheduled when it is closed again."""
+    comments = (comments or "").strip()
+    if reached and satisfaction not in Satisfaction.values:
+        raise ServiceError(
+            _("请选择满意度。"), fields={"satisfaction": _("请选择满意、基本满意或不满意。")}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        visit = _visit_for(visit_id=visit_id, actor=actor)
+        if visit.status != Visit.Status.SCHEDULED:
+            raise Conflict(
+                _("该回访已「%(s)s」,不能再次记录。") % {"s": visit.get_status_display()},
+                code="visit_closed",
+            )
+        VisitAttempt.objects.create(visit=visit, by=actor, at=now, reached=reached, note=comments)
+        if not reached:
+            visit.failed_attempts += 1
+            if visit.failed_attempts >= visit.max_attempts:
+                visit.status = Visit.Status.UNREACHABLE
+                visit.completed_at, visit.completed_by = now, actor
+            visit.save()
+            return visit
+        visit.status = Visit.Status.DONE
+        visit.satisfaction = satisfaction
+        visit.agreement_performed = agreement_performed
+        visit.comments = comments
+        visit.completed_at, visit.completed_by = now, actor
+        negative = satisfaction == Satisfaction.DISSATISFIED or agreement_performed is False
+        case_state = Case.objects.filter(pk=visit.case_id).values_list("state", flat=True).first()
+        if negative and case_state in (State.CLOSED, State.ARCHIVED):
+            reason = (
+                _("回访不满意") if satisfaction == Satisfaction.DISSATISFIED else _("协议未履行")
+            )
+            case_reopen(
+                case_id=visit.case_id,
+                actor=actor,
+                reason=f"{reason}:{comments}" if comments else str(reason),
+            )
+            visit.led_to_rework = True
+        visit.save()
+    return visit
+
+
+def phone_reveal(*, visit_id: int, party_id: int, actor) -> str:
+    """The full phone number of a party of the visit's case, logged (号码查看记录)."""
+    with transaction.atomic():
+        visit = _visit_for(visit_id=visit_id, actor=actor)
+        phone = (
+            Party.objects.filter(pk=party_id, case_id=visit.case_id)
+            .values_list("phone", flat=True)
+            .first()
+        )
+        if phone is None:
+            raise NotFound(_("当事人不存在。"))
+        PhoneReveal.objects.create(visit=visit, party_id=party_id, by=actor)
+    return phone
+
+
+# --- 12345 satisfaction import ----------------------------------------------------------
+
+SATISFACTION_WORDS = {
+    "满意": Satisfaction.SATISFIED,
+    "非常满意": Satisfaction.SATISFIED,
+    "基本满意": Satisfaction.BASIC,
+    "一般": Satisfaction.BASIC,
+    "不满意": Satisfaction.DISSATISFIED,
+    **{v: v for v in Satisfaction.values},
+}
+IMPORT_HEADERS = {
+    "渠道": "channel",
+    "工单号": "external_id",
+    "满意度": "satisfaction",
+    "评价时间": "rated_at",
+    "备注": "comment",
+}
+
+
+@dataclass
+class ImportReport:
+    matched: int = 0
+    created: int = 0
+    unmatched: list[dict] = dc_field(default_factory=list)
+
+
+def satisfaction_import(
+    *, rows: list[dict], actor, channel: str = Channel.HOTLINE_12345
+) -> ImportReport:
+    """Import channel satisfaction results, matched to cases by channel + external id.
+    Rows that match no case (or are invalid) are reported, not imported. Re-importing the
+    same rows changes nothing (unique on channel + external id + time)."""
+    if not user_has_role(actor, Role.FOLLOWUP, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
+        raise NotAllowed(_("只有回访员、调度员或督查人员可以导入满意度。"))
+    report = ImportReport()
+    wanted = {
+        ((r.get("channel") or channel), str(r.get("external_id") or "").strip()) for r in rows
+    }
+    cases = {
+        (ch, ext): pk
+        for pk, ch, ext in Case.objects.filter(
+            external_id__in={e for _c, e in wanted if e}
+        ).values_list("pk", "channel", "external_id")
+    }
+    objs = []
+    for line, r in enumerate(rows, start=1):
+        ch = r.get("channel") or channel
+        ext = str(r.get("external_id") or "").strip()
+        sat = SATISFACTION_WORDS.get(str(r.get("satisfaction") or "").strip())
+        reason = ""
+        if not ext:
+            reason = _("缺少工单号")
+        elif sat is None:
+            reason = _("满意度无法识别")
+        elif (ch, ext) not in cases:
+            reason = _("未找到对应案件")
+        rated = timezone.now()
+        if not reason and r.get("rated_at"):
+            parsed = parse_datetime(str(r["rated_at"])) or (
+                dt.datetime.combine(parse_date(str(r["rated_at"])), dt.time(12))
+                if parse_date(str(r["rated_at"]))
+                else None
+            )
+            if parsed is None:
+                reason = _("评价时间格式错误")
+            else:
+                rated = parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=local_tz())
+        if reason:
+            report.unmatched.append({"row": line, "external_id": ext, "reason": str(reason)})
+            continue
+        report.matched += 1
+        objs.append(
+            SatisfactionResult(
+                case_id=cases[(ch, ext)],
+                channel=ch,
+                external_id=ext,
+                satisfaction=sat,
+                rated_at=rated,
+                comment=str(r.get("comment") or "")[:500],
+                imported_by=actor,
+            )
+        )
+    with transaction.atomic():
+        before = SatisfactionResult.objects.count()
+        SatisfactionResult.objects.bulk_create(objs, ignore_conflicts=True)
+        report.created = SatisfactionResult.objects.count() - before
+    return report
+
+
+def parse_import_csv(data: bytes) -> list[dict]:
+    """Rows of a CSV export (UTF-8, with or without BOM; Chinese or English headers)."""
+    try:
+        text = data.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ServiceError(
+            _("文件不是UTF-8编码的CSV。"), fields={"file": _("请上传CSV文件。")}
+        ) from exc
+    out = []
+    for row in rows:
+        clean = {}
+        for key, value in row.items():
+            if key is None or not isinstance(value, str):
+                continue  # surplus cells of a ragged line
+            clean[IMPORT_HEADERS.get(key.strip(), key.strip())] = value.strip()
+        out.append(clean)
+    return out
+
+
+# --- court filings (万人成诉率) -------------------------------------------------------------
+
+
+def court_filing_save(
+    *, actor, month: dt.date, civil: int, administrative: int, township=None
+) -> CourtFiling:
+    if not user_has_role(actor, Role.SUPERVISOR, Role.ADMIN):
+        raise NotAllowed(_("只有督查人员可以录入法院收案数。"))
+    if civil < 0 or administrative < 0:
+        raise ServiceError(_("收案数不能为负数。"))
+    with transaction.atomic():
+        obj, _created = CourtFiling.objects.update_or_create(
+            month=month.replace(day=1),
+            township=township,
+            defaults={"civil": civil, "administrative": administrative, "entered_by": actor},
+        )
+    return obj

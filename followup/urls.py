@@ -6,7 +6,12 @@ app_name = "followup"
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
+    path("visits/<int:pk>/", views.visit_page, name="visit"),
+    path("visits/<int:pk>/reveal/<int:party_id>/", views.phone_reveal, name="phone_reveal"),
+    path("import/", views.satisfaction_import_page, name="import"),
+    path("evaluation/", views.evaluation_page, name="evaluation"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/court-filings/", views.court_filing, name="court_filing"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/read/", notification_views.notification_mark_read, name="notifications_read"

@@ -287,14 +287,19 @@ def test_rolled_back_registration_enqueues_nothing(
 
 
 @pytest.fixture
-def dead_broker():
+def dead_broker(monkeypatch):
     """Point the Celery app at a port nothing listens on (Redis "unreachable")."""
+    dead = "redis://127.0.0.1:1/13"
     conf = app.conf
     saved = conf.broker_url, app._pool, app.amqp._producer_pool
-    conf.broker_url = "redis://127.0.0.1:1/13"
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    conf.broker_url = dead
     app._pool = None
     app.amqp._producer_pool = None
+    assert "127.0.0.1:1/13" in app.connection_for_write().as_uri()
     yield
+    monkeypatch.undo()
     conf.broker_url = saved[0]
     app._pool, app.amqp._producer_pool = saved[1], saved[2]
 

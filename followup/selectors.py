@@ -1,0 +1,556 @@
+"""Reads of follow-up: the visit workbench, the evaluation (考评) and the supervisor dashboard.
+
+Every figure is a SQL aggregate (GROUP BY over cases, events, visits), never a loop over
+cases in Python, and each page runs a fixed number of queries whatever the number of
+cases. The one exception is the median handling time on SQLite, which has no percentile
+aggregate: there the durations (one number per case, not case objects) are fetched in one
+query; PostgreSQL computes it with ``percentile_cont``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import HANDLING_STATES, OPEN_STATES, Case, CaseEvent, Channel, Outcome, Party
+from luodian_platform.models import Department, Township
+from luodian_platform.roles import Role, user_has_role
+from luodian_platform.workcal import end_of_day, local_date, local_tz
+
+from .models import (
+    POSITIVE_SATISFACTION,
+    CourtFiling,
+    EvaluationWeight,
+    SatisfactionResult,
+    Visit,
+)
+
+# --- periods -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    label: str
+
+    @property
+    def since(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, tzinfo=local_tz())
+
+    @property
+    def until(self) -> dt.datetime:
+        return end_of_day(self.end)
+
+    @property
+    def months(self) -> list[dt.date]:
+        out, m = [], self.start.replace(day=1)
+        while m <= self.end:
+            out.append(m)
+            m = (m + dt.timedelta(days=32)).replace(day=1)
+        return out
+
+
+def period_from(params, today: dt.date | None = None) -> Period:
+    """month / quarter / year (of ``date``, default today) or custom ``start``–``end``."""
+    today = today or local_date()
+    kind = params.get("period") or "month"
+    try:
+        ref = dt.date.fromisoformat(params.get("date") or "") if params.get("date") else today
+    except ValueError:
+        ref = today
+    if kind == "custom":
+        try:
+            start = dt.date.fromisoformat(params.get("start", ""))
+            end = dt.date.fromisoformat(params.get("end", ""))
+        except ValueError:
+            start, end = today.replace(day=1), today
+        if end < start:
+            start, end = end, start
+        return Period(start, end, f"{start}—{end}")
+    if kind == "year":
+        return Period(dt.date(ref.year, 1, 1), dt.date(ref.year, 12, 31), f"{ref.year}年")
+    if kind == "quarter":
+        q = (ref.month - 1) // 3
+        start = dt.date(ref.year, 3 * q + 1, 1)
+        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+        return Period(start, end, f"{ref.year}年第{q + 1}季度")
+    start = ref.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return Period(start, end, f"{ref.year}年{ref.month}月")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _ratio(num, den) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _hours(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 3600, 2)
+    return round(float(value) / 3_600_000_000, 2)  # microseconds (SQLite)
+
+
+HANDLING_TIME = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+AGREEMENT_TIME = ExpressionWrapper(
+    Coalesce("agreement_signed_at", "replied_at", "closed_at") - F("created_at"),
+    output_field=DurationField(),
+)
+
+
+class Median(Aggregate):
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def rate_per_10k(filings: int, population: int) -> float | None:
+    """万人成诉率 = first-instance civil + administrative filings ÷ population × 10,000."""
+    return round(filings * 10000 / population, 2) if population else None
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+# key: (label, kind, default weight). Rates earn up to ``weight`` points (renormalised over
+# the rates that apply); counts deduct ``weight`` points each.
+METRICS: dict[str, tuple[str, str, Decimal]] = {
+    "on_time_rate": (_("按期办结率"), "rate", Decimal(30)),
+    "routing_accuracy": (_("分流准确率"), "rate", Decimal(10)),
+    "success_rate": (_("调解成功率"), "rate", Decimal(20)),
+    "satisfaction_rate": (_("满意率"), "rate", Decimal(40)),
+    "overdue": (_("超期件数"), "count", Decimal(1)),
+    "rework": (_("重办件数"), "count", Decimal(2)),
+    "corrections": (_("纠偏次数"), "count", Decimal(2)),
+    "urges": (_("催办次数"), "count", Decimal("0.5")),
+    "supervisions": (_("督办次数"), "count", Decimal(1)),
+    "notices": (_("通报次数"), "count", Decimal(3)),
+}
+
+
+def weights() -> dict[str, Decimal]:
+    out = {k: v[2] for k, v in METRICS.items()}
+    out.update(dict(EvaluationWeight.objects.values_list("metric", "weight")))
+    return out
+
+
+@dataclass
+class EvalRow:
+    key: int | None
+    name: str
+    received: int = 0
+    handled: int = 0
+    on_time: int = 0
+    on_time_rate: float | None = None
+    overdue: int = 0
+    dispatches: int = 0
+    returns: int = 0
+    routing_accuracy: float | None = None
+    agreements: int = 0
+    notices_doc: int = 0
+    success_rate: float | None = None
+    avg_hours: float | None = None
+    median_hours: float | None = None
+    avg_agreement_hours: float | None = None
+    rated: int = 0
+    positive: int = 0
+    satisfaction_rate: float | None = None
+    rework: int = 0
+    corrections: int = 0
+    urges: int = 0
+    supervisions: int = 0
+    notices: int = 0
+    filings: int | None = None
+    population: int | None = None
+    lawsuit_rate: float | None = None
+    score: float = 0.0
+    rank: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+# Columns of the tables and the Excel export: (attribute, Chinese header).
+EVAL_COLUMNS = [
+    ("rank", _("排名")),
+    ("name", _("单位")),
+    ("received", _("受理件数")),
+    ("handled", _("办结件数")),
+    ("on_time_rate", _("按期办结率")),
+    ("overdue", _("超期件数")),
+    ("returns", _("退单次数")),
+    ("routing_accuracy", _("分流准确率")),
+    ("success_rate", _("调解成功率")),
+    ("avg_hours", _("平均办理时长(小时)")),
+    ("median_hours", _("办理时长中位数(小时)")),
+    ("avg_agreement_hours", _("登记至签订协议平均时长(小时)")),
+    ("satisfaction_rate", _("满意率")),
+    ("rework", _("重办件数")),
+    ("corrections", _("纠偏次数")),
+    ("urges", _("催办次数")),
+    ("supervisions", _("督办次数")),
+    ("notices", _("通报次数")),
+    ("score", _("综合得分")),
+]
+
+
+def _optional_model(app_label: str, name: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def evaluation(*, period: Period, by: str, only: int | None = None) -> list[EvalRow]:
+    """Figures per department (``by="department"``) or township for ``period``, scored
+    and ranked. ``only`` restricts to one unit (a department officer's own row)."""
+    assert by in ("department", "township")
+    dim = f"{by}_id"
+    units = (Department if by == "department" else Township).objects.order_by("code")
+    if by == "department":
+        units = units.filter(is_active=True)
+    if only is not None:
+        units = units.filter(pk=only)
+    rows = {u.pk: EvalRow(key=u.pk, name=u.name) for u in units}
+    since, until = period.since, period.until
+    cases = Case.objects.filter(**{f"{dim}__in": list(rows)})
+
+    for r in cases.filter(created_at__range=(since, until)).values(dim).annotate(n=Count("id")):
+        rows[r[dim]].received = r["n"]
+
+    handled = cases.filter(closed_at__range=(since, until))
+    reply_time = Coalesce("replied_at", "closed_at")
+    for r in handled.values(dim).annotate(
+        n=Count("id"),
+        on_time=Count("id", filter=Q(due_at__isnull=True) | Q(due_at__gte=reply_time)),
+        late=Count("id", filter=Q(due_at__lt=reply_time)),
+        agreements=Count("id", filter=Q(outcome=Outcome.AGREEMENT)),
+        notices=Count("id", filter=Q(outcome=Outcome.NOTICE)),
+        avg=Avg(HANDLING_TIME),
+        avg_agreement=Avg(AGREEMENT_TIME, filter=Q(outcome=Outcome.AGREEMENT)),
+    ):
+        row = rows[r[dim]]
+        row.handled, row.on_time, row.overdue = r["n"], r["on_time"], r["late"]
+        row.agreements, row.notices_doc = r["agreements"], r["notices"]
+        row.avg_hours = _hours(r["avg"])
+        row.avg_agreement_hours = _hours(r["avg_agreement"])
+    # Still open and already past the deadline count as overdue too.
+    for r in (
+        cases.filter(state__in=HANDLING_STATES, due_at__lt=min(until, timezone.now()))
+        .values(dim)
+        .annotate(n=Count("id"))
+    ):
+        rows[r[dim]].overdue += r["n"]
+
+    if connection.vendor == "postgresql":
+        seconds = Func(
+            HANDLING_TIME,
+            template="EXTRACT(EPOCH FROM %(expressions)s)",
+            output_field=FloatField(),
+        )
+        for r in handled.values(dim).annotate(m=Median(seconds)):
+            if r["m"] is not None:
+                rows[r[dim]].median_hours = round(r["m"] / 3600, 2)
+    else:
+        per: dict[int, list[float]] = defaultdict(list)
+        for key, dur in handled.values_list(dim).annotate(d=HANDLING_TIME).values_list(dim, "d"):
+            per[key].append(_hours(dur))
+        for key, values in per.items():
+            rows[key].median_hours = round(statistics.median(values), 2)
+
+    events = CaseEvent.objects.filter(at__range=(since, until))
+    if by == "department":
+        codes = dict(units.values_list("code", "pk"))
+        for r in (
+            events.filter(transition="dispatch")
+            .values("payload__department")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            if r["payload__department"] in codes:
+                rows[codes[r["payload__department"]]].dispatches = r["n"]
+        ret_dim = "actor__department_id"
+    else:
+        for r in (
+            events.filter(transition="dispatch", case__township__in=list(rows))
+            .values("case__township_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            rows[r["case__township_id"]].dispatches = r["n"]
+        ret_dim = "case__township_id"
+    for r in (
+        events.filter(transition="return_case", **{f"{ret_dim}__in": list(rows)})
+        .values(ret_dim)
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[r[ret_dim]].returns = r["n"]
+    for r in (
+        events.filter(transition="reopen", **{f"case__{dim}__in": list(rows)})
+        .values(f"case__{dim}")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[r[f"case__{dim}"]].rework = r["n"]
+
+    for r in (
+        Visit.objects.filter(
+            status=Visit.Status.DONE,
+            completed_at__range=(since, until),
+            **{f"case__{dim}__in": list(rows)},
+        )
+        .values(f"case__{dim}")
+        .annotate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
+        .order_by()
+    ):
+        rows[r[f"case__{dim}"]].rated += r["n"]
+        rows[r[f"case__{dim}"]].positive += r["pos"]
+    for r in (
+        SatisfactionResult.objects.filter(
+            rated_at__range=(since, until), **{f"case__{dim}__in": list(rows)}
+        )
+        .values(f"case__{dim}")
+        .annotate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
+        .order_by()
+    ):
+        rows[r[f"case__{dim}"]].rated += r["n"]
+        rows[r[f"case__{dim}"]].positive += r["pos"]
+
+    supervision = _optional_model("dispatch", "Supervision")
+    if supervision is not None:
+        sdim = "department_id" if by == "department" else "case__township_id"
+        for r in (
+            supervision.objects.filter(
+                created_at__range=(since, until), **{f"{sdim}__in": list(rows)}
+            )
+            .values(sdim, "level")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            attr = {1: "urges", 2: "supervisions", 3: "notices"}.get(r["level"])
+            if attr:
+                setattr(rows[r[sdim]], attr, r["n"])
+    correction = _optional_model("dispatch", "Correction")
+    if correction is not None:
+        cdim = "department_id" if by == "department" else "case__township_id"
+        for r in (
+            correction.objects.filter(
+                created_at__range=(since, until), **{f"{cdim}__in": list(rows)}
+            )
+            .values(cdim)
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            rows[r[cdim]].corrections = r["n"]
+
+    if by == "township":
+        pops = {
+            pk: reg + flo
+            for pk, reg, flo in units.values_list(
+                "pk", "registered_population", "floating_population"
+            )
+        }
+        for r in (
+            CourtFiling.objects.filter(
+                month__range=(period.start.replace(day=1), period.end), township__in=list(rows)
+            )
+            .values("township_id")
+            .annotate(n=Sum(F("civil") + F("administrative")))
+            .order_by()
+        ):
+            rows[r["township_id"]].filings = r["n"]
+        for pk, row in rows.items():
+            row.population = pops.get(pk)
+            if row.filings is not None:
+                row.lawsuit_rate = rate_per_10k(row.filings, row.population or 0)
+
+    w = weights()
+    for row in rows.values():
+        row.on_time_rate = _ratio(row.on_time, row.handled)
+        row.routing_accuracy = (
+            _ratio(max(row.dispatches - row.returns, 0), row.dispatches) if row.dispatches else None
+        )
+        row.success_rate = _ratio(row.agreements, row.agreements + row.notices_doc)
+        row.satisfaction_rate = _ratio(row.positive, row.rated)
+        row.score = score(row, w)
+    ranked = sorted(rows.values(), key=lambda r: (-r.score, r.name))
+    for i, row in enumerate(ranked, start=1):
+        row.rank = i
+    return ranked
+
+
+def score(row: EvalRow, w: dict[str, Decimal]) -> float:
+    earned = total = Decimal(0)
+    penalty = Decimal(0)
+    for key, (_label, kind, _default) in METRICS.items():
+        value = getattr(row, key)
+        if kind == "rate":
+            if value is None:
+                continue
+            earned += w[key] * Decimal(str(value))
+            total += w[key]
+        else:
+            penalty += w[key] * Decimal(value or 0)
+    base = (earned * 100 / total) if total else Decimal(100)
+    return float(round(max(base - penalty, Decimal(0)), 2))
+
+
+def may_see_county_ranking(user) -> bool:
+    return user_has_role(user, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN) or user.has_perm(
+        "followup.view_county_ranking"
+    )
+
+
+# --- follow-up workbench ---------------------------------------------------------------------
+
+
+def visits_due(*, user, today: dt.date | None = None) -> QuerySet[Visit]:
+    """Scheduled visits due today or overdue, assigned to ``user`` (county roles: all)."""
+    today = today or local_date()
+    qs = Visit.objects.filter(status=Visit.Status.SCHEDULED, due_date__lte=today)
+    if not user_has_role(user, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN):
+        qs = qs.filter(assignee=user)
+    return (
+        qs.select_related("case", "case__category", "case__department", "assignee")
+        .prefetch_related(Prefetch("case__parties", queryset=Party.objects.order_by("role", "pk")))
+        .order_by("due_date", "pk")
+    )
+
+
+def visit_get(*, user, pk: int) -> Visit | None:
+    qs = Visit.objects.select_related("case", "case__category", "case__department")
+    if not user_has_role(user, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN):
+        qs = qs.filter(assignee=user)
+    return qs.filter(pk=pk).first()
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+def dashboard(*, user, period: Period) -> dict:
+    """The supervisor dashboard's figures: a fixed number of aggregate queries."""
+    now = timezone.now()
+    since, until = period.since, period.until
+    base = Case.objects.visible_to(user)
+    in_period = base.filter(created_at__range=(since, until))
+    head = base.aggregate(
+        new=Count("id", filter=Q(created_at__range=(since, until))),
+        today=Count(
+            "id",
+            filter=Q(
+                created_at__gte=dt.datetime.combine(local_date(now), dt.time.min, tzinfo=local_tz())
+            ),
+        ),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=Q(state__in=HANDLING_STATES, due_at__lt=now)),
+        high_risk=Count("id", filter=Q(state__in=OPEN_STATES, risk_level="high")),
+        handled=Count("id", filter=Q(closed_at__range=(since, until))),
+        agreements=Count(
+            "id", filter=Q(closed_at__range=(since, until), outcome=Outcome.AGREEMENT)
+        ),
+        notices=Count("id", filter=Q(closed_at__range=(since, until), outcome=Outcome.NOTICE)),
+        avg_agreement=Avg(
+            AGREEMENT_TIME, filter=Q(closed_at__range=(since, until), outcome=Outcome.AGREEMENT)
+        ),
+    )
+    visits = Visit.objects.filter(
+        status=Visit.Status.DONE, completed_at__range=(since, until), case__in=base
+    ).aggregate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
+    ratings = SatisfactionResult.objects.filter(
+        rated_at__range=(since, until), case__in=base
+    ).aggregate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
+    population = Township.objects.aggregate(
+        p=Coalesce(Sum(F("registered_population") + F("floating_population")), 0)
+    )["p"]
+    filings = CourtFiling.objects.filter(
+        month__range=(period.start.replace(day=1), period.end)
+    ).aggregate(n=Coalesce(Sum(F("civil") + F("administrative")), 0))["n"]
+
+    def grouped(field_name: str, label: str) -> list[dict]:
+        return [
+            {"code": r[field_name], "name": r[label], "value": r["n"]}
+            for r in in_period.values(field_name, label).annotate(n=Count("id")).order_by("-n")
+            if r[field_name] is not None
+        ]
+
+    channel_labels = dict(Channel.choices)
+    by_channel = [
+        {
+            "code": r["channel"],
+            "name": str(channel_labels.get(r["channel"], r["channel"])),
+            "value": r["n"],
+        }
+        for r in in_period.values("channel").annotate(n=Count("id")).order_by("-n")
+    ]
+    trend = [
+        {"day": r["day"].isoformat(), "value": r["n"]}
+        for r in in_period.annotate(day=TruncDate("created_at", tzinfo=local_tz()))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    ]
+    risk_cases = list(
+        base.filter(state__in=OPEN_STATES)
+        .filter(
+            Q(is_group=True)
+            | Q(is_repeat=True)
+            | Q(bounce_count__gt=1)
+            | Q(state__in=HANDLING_STATES, due_at__lt=now + dt.timedelta(days=1))
+        )
+        .select_related("department", "township", "category")
+        .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "pk")))
+        .order_by("due_at", "-created_at")[:40]
+    )
+    risk = {"group": [], "repeat": [], "bounced": [], "deadline": []}
+    for c in risk_cases:
+        if c.is_group:
+            risk["group"].append(c)
+        if c.is_repeat:
+            risk["repeat"].append(c)
+        if c.bounce_count > 1:
+            risk["bounced"].append(c)
+        if c.state in HANDLING_STATES and c.due_at and c.due_at < now + dt.timedelta(days=1):
+            risk["deadline"].append(c)
+    return {
+        "head": head,
+        "success_rate": _ratio(head["agreements"], head["agreements"] + head["notices"]),
+        "satisfaction_rate": _ratio(visits["pos"] + ratings["pos"], visits["n"] + ratings["n"]),
+        "avg_agreement_hours": _hours(head["avg_agreement"]),
+        "population": population,
+        "filings": filings,
+        "lawsuit_rate": rate_per_10k(filings, population),
+        "charts": {
+            "trend": trend,
+            "channel": by_channel,
+            "category": grouped("category__code", "category__name"),
+            "township": grouped("township__code", "township__name"),
+            "department": grouped("department__code", "department__name"),
+        },
+        "risk": risk,
+    }
