@@ -95,6 +95,7 @@ def test_evaluation_figures_equal_the_hand_computed_values(march, rsj):
     assert row.overdue == 1
     assert row.success_rate == pytest.approx(2 / 3, abs=1e-4)
     assert row.avg_agreement_hours == pytest.approx((2.5 + 48) / 2)
+    assert row.median_hours == pytest.approx(25.0)  # 2.5, 25, 48
     assert row.satisfaction_rate == pytest.approx(2 / 3, abs=1e-4)
     assert (row.dispatches, row.returns, row.routing_accuracy) == (3, 0, 1.0)
     assert row.rank >= 1 and row.score > 0
