@@ -9,6 +9,7 @@ class FollowupConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
+        from intake.lifecycle import register_after_transition
         from intake.models import register_visibility
         from luodian_platform.celery import BEAT_ENTRIES
         from luodian_platform.roles import Role
@@ -16,6 +17,8 @@ class FollowupConfig(AppConfig):
         from . import followup_actions, signals, sources, tasks
 
         followup_actions.register()
+        # Closing a case schedules its follow-up visits in the same transaction.
+        register_after_transition("approve", _schedule_visits_on_close)
         signals.connect()
         sources.register_available()
         BEAT_ENTRIES.update(tasks.beat_entries())
@@ -28,3 +31,9 @@ class FollowupConfig(AppConfig):
             return Q(pk__in=Visit.objects.filter(assignee=user).values("case_id"))
 
         register_visibility(Role.FOLLOWUP, assigned_visits)
+
+
+def _schedule_visits_on_close(case, event) -> None:
+    from . import services
+
+    services.visits_schedule(case=case, at=case.closed_at)

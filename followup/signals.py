@@ -1,7 +1,6 @@
-"""Hooks on the case event log (written inside every transition's transaction).
-
-``approve`` → schedule the follow-up visits (the after-close hook, see services.py).
-Other events → notifications, a decoupled concern. The reminder rows are written in the event's transaction; workers are
+"""Notifications on the case event log (written inside every transition's transaction):
+a decoupled concern, so a signal. (Scheduling visits on ``approve`` is case flow: it is an
+explicit after-transition hook, see ``apps.py`` and ``intake.lifecycle.register_after_transition``.) The reminder rows are written in the event's transaction; workers are
 handed them only after commit, so a rolled-back registration enqueues nothing."""
 
 from __future__ import annotations
@@ -10,17 +9,13 @@ from django.db.models.signals import post_save
 
 from intake.models import CaseEvent
 
-from . import reminders, services
+from . import reminders
 
 NOTIFY_ON = {"register", "receive", "dispatch", "reopen"}
 
 
 def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False, **kwargs):
     if not created or raw:
-        return
-    if instance.transition == "approve":
-        # The after-close hook: same transaction as the closing (see services.py).
-        services.visits_schedule(case=instance.case, at=instance.case.closed_at)
         return
     if instance.transition not in NOTIFY_ON:
         return

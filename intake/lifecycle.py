@@ -28,6 +28,19 @@ CONDITION_MESSAGES = {
 }
 
 
+# Downstream apps register work that must happen in the same transaction as a transition
+# (e.g. followup schedules the visits when a case is closed by ``approve``). Called
+# explicitly by ``run_transition`` after the event row is written, so every way of
+# performing the transition gets it, atomically; no signal handlers in the case flow.
+AFTER_TRANSITION: dict[str, list[Callable[[Case, CaseEvent], None]]] = {}
+
+
+def register_after_transition(name: str, hook: Callable[[Case, CaseEvent], None]) -> None:
+    hooks = AFTER_TRANSITION.setdefault(name, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 def state_label(value: str) -> str:
     try:
         return str(State(value).label)
@@ -107,7 +120,7 @@ def run_transition(
         method(**call_kwargs)
         case.version += 1
         case.save()
-        CaseEvent.objects.create(
+        event = CaseEvent.objects.create(
             case=case,
             transition=name,
             from_state=from_state,
@@ -116,6 +129,8 @@ def run_transition(
             note=note,
             payload=payload or {},
         )
+        for hook in AFTER_TRANSITION.get(name, []):
+            hook(case, event)
         if after is not None:
             after(case)
     return case
