@@ -43,7 +43,7 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 if not BLIND_INDEX_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("BLIND_INDEX_KEY must be set in production (a random 32+ char secret).")
-    BLIND_INDEX_KEY = "dev-only-blind-index-key"  # noqa: S105
+    BLIND_INDEX_KEY = "dev-only-blind-index-key"
 if PRODUCTION and SALT_KEY == ["luodian-dev-salt-1"]:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALTS must be set in production.")
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
