@@ -42,7 +42,9 @@ SALT_KEY = env_list("FIELD_ENCRYPTION_SALTS", ["luodian-dev-salt-1"])
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 if not BLIND_INDEX_KEY:
     if PRODUCTION:
-        raise ImproperlyConfigured("BLIND_INDEX_KEY must be set in production (a random 32+ char secret).")
+        raise ImproperlyConfigured(
+            "BLIND_INDEX_KEY must be set in production (a random 32+ char secret)."
+        )
     BLIND_INDEX_KEY = "dev-only-blind-index-key"
 if PRODUCTION and SALT_KEY == ["luodian-dev-salt-1"]:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALTS must be set in production.")

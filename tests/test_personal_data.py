@@ -46,14 +46,29 @@ def test_database_holds_no_plaintext_id_number_or_phone(make_case, admin_user):
     client.credentials(HTTP_AUTHORIZATION=f"Channel {raw}")
     response = client.post(
         "/api/channel/orders/",
-        {"external_id": "SCAN-1", "title": "欠薪", "facts": "工资未结清", "category": "labour",
-         "amount": "5000", "parties": [
-             {"role": "applicant", "name": "扫描甲", "id_number": VALID_ID_2, "phone": "13900139000"},
-             {"role": "respondent", "name": "某公司", "kind": "org"}]},
+        {
+            "external_id": "SCAN-1",
+            "title": "欠薪",
+            "facts": "工资未结清",
+            "category": "labour",
+            "amount": "5000",
+            "parties": [
+                {
+                    "role": "applicant",
+                    "name": "扫描甲",
+                    "id_number": VALID_ID_2,
+                    "phone": "13900139000",
+                },
+                {"role": "respondent", "name": "某公司", "kind": "org"},
+            ],
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
-    assert ChannelOrder.objects.get(external_id="SCAN-1").payload["parties"][0]["id_number"] == VALID_ID_2
+    assert (
+        ChannelOrder.objects.get(external_id="SCAN-1").payload["parties"][0]["id_number"]
+        == VALID_ID_2
+    )
     dump = _all_table_text()
     assert "扫描甲" in dump  # the scan does see the rows (names are not encrypted)
     for secret in (VALID_ID, PHONE, VALID_ID_2, "13900139000"):
@@ -68,7 +83,10 @@ def test_values_decrypt_transparently_and_blind_index_finds_duplicates(make_case
     assert [h.case.pk for h in hits] == [case.pk]
     hits = duplicate_candidates(id_numbers=[], phones=[PHONE], respondent_names=[], user=clerk)
     assert case.pk in [h.case.pk for h in hits]
-    assert duplicate_candidates(id_numbers=[VALID_ID_2], phones=[], respondent_names=[], user=clerk) == []
+    assert (
+        duplicate_candidates(id_numbers=[VALID_ID_2], phones=[], respondent_names=[], user=clerk)
+        == []
+    )
 
 
 def _reset_key_cache():
@@ -116,11 +134,18 @@ def test_api_and_pages_show_masked_values(make_case, api, dispatcher, client):
 def test_reveal_returns_full_values_and_logs_who_whose_when_why(make_case, api, dispatcher):
     case = make_case()
     party = Party.objects.get(case=case, role="applicant")
-    response = api(dispatcher).post(f"/api/parties/{party.pk}/reveal/", {"reason": "电话联系当事人"}, format="json")
+    response = api(dispatcher).post(
+        f"/api/parties/{party.pk}/reveal/", {"reason": "电话联系当事人"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json() == {"id_number": VALID_ID, "phone": PHONE}
     log = PersonalDataReveal.objects.get()
-    assert (log.actor, log.party, log.case, log.reason) == (dispatcher, party, case, "电话联系当事人")
+    assert (log.actor, log.party, log.case, log.reason) == (
+        dispatcher,
+        party,
+        case,
+        "电话联系当事人",
+    )
     assert log.at <= timezone.now()
 
 
@@ -136,7 +161,12 @@ def test_clerk_and_supervisor_cannot_reveal(make_case, clerk, supervisor, api):
     for user in (clerk, supervisor):
         with pytest.raises(NotAllowed):
             party_reveal(party_id=party.pk, actor=user, reason="想看看")
-        assert api(user).post(f"/api/parties/{party.pk}/reveal/", {"reason": "想看看"}, format="json").status_code == 403
+        assert (
+            api(user)
+            .post(f"/api/parties/{party.pk}/reveal/", {"reason": "想看看"}, format="json")
+            .status_code
+            == 403
+        )
     assert not PersonalDataReveal.objects.exists()
 
 
@@ -166,11 +196,15 @@ def test_reveal_log_is_append_only(make_case, dispatcher):
         PersonalDataReveal.objects.all().delete()
 
 
-def test_purge_removes_personal_data_of_old_archived_cases_and_keeps_statistics(make_case, settings):
+def test_purge_removes_personal_data_of_old_archived_cases_and_keeps_statistics(
+    make_case, settings
+):
     old, recent = make_case(), make_case()
     long_ago = timezone.now() - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS + 10)
     # Fixture shortcut: put the cases straight into the archived state (not a workflow test).
-    Case.objects.filter(pk=old.pk).update(state="archived", archived_at=long_ago, outcome="agreement")
+    Case.objects.filter(pk=old.pk).update(
+        state="archived", archived_at=long_ago, outcome="agreement"
+    )
     Case.objects.filter(pk=recent.pk).update(state="archived", archived_at=timezone.now())
     call_command("purge_personal_data", verbosity=0)
     purged = Party.objects.filter(case=old)

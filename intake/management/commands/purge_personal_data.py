@@ -32,7 +32,9 @@ class Command(BaseCommand):
         parties = Party.objects.filter(case__in=cases).exclude(name=PURGED_NAME)
         count = parties.count()
         if dry_run:
-            self.stdout.write(f"would purge {count} parties of cases archived before {cutoff:%Y-%m-%d}")
+            self.stdout.write(
+                f"would purge {count} parties of cases archived before {cutoff:%Y-%m-%d}"
+            )
             return
         with transaction.atomic():
             # save() per row, not update(): the blind indexes are recomputed (emptied) by
@@ -45,6 +47,10 @@ class Command(BaseCommand):
                 party.credit_code = ""
                 party.save()
             for order in ChannelOrder.objects.filter(case__in=cases).select_for_update():
-                order.payload = {"channel": order.channel, "external_id": order.external_id, "purged": True}
+                order.payload = {
+                    "channel": order.channel,
+                    "external_id": order.external_id,
+                    "purged": True,
+                }
                 order.save(update_fields=["payload"])
         self.stdout.write(f"purged {count} parties of cases archived before {cutoff:%Y-%m-%d}")
