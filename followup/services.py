@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dispatch.deadlines import handling_deadlines
 from intake.lifecycle import run_transition
 from intake.models import Case, Channel, Party, State
+from intake.services import party_reveal
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import User
 from luodian_platform.roles import Role, user_has_role
@@ -243,6 +244,10 @@ def phone_reveal(*, visit_id: int, party_id: int, actor) -> str:
         if phone is None:
             raise NotFound(_("当事人不存在。"))
         PhoneReveal.objects.create(visit=visit, party_id=party_id, by=actor)
+        # Also in the county-wide personal-data reveal log that supervisors search.
+        phone = party_reveal(
+            party_id=party_id, actor=actor, reason=f"回访拨号(回访 #{visit.pk})", fields=("phone",)
+        )["phone"]
     return phone
 
 

@@ -146,6 +146,11 @@ def test_workbench_masks_phone_until_call_and_logs_the_reveal(
     resp = client.post(url)
     assert resp.status_code == 200 and "13800138000" in resp.content.decode()
     assert PhoneReveal.objects.filter(visit=visit, by=followup_officer, party_id=party.pk).exists()
+    from intake.models import PersonalDataReveal
+
+    assert PersonalDataReveal.objects.filter(
+        party=party, actor=followup_officer, fields="phone"
+    ).exists()
 
 
 def test_workbench_and_reveal_refuse_other_roles(client, closed_case, officer, outsider):
