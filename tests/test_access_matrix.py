@@ -8,7 +8,9 @@ and with another department's object (404).
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from tests.access_matrix import (
     EXCLUDED_NAMES,
@@ -45,18 +47,48 @@ def test_matrix_has_no_rows_for_urls_that_do_not_exist():
     assert not stale, f"Remove or rename these rows of tests/access_matrix.py: {stale}"
 
 
-@pytest.fixture
-def users(clerk, dispatcher, officer, mediator, followup_officer, supervisor, admin_user, outsider):
-    return {
-        "clerk": clerk,
-        "dispatcher": dispatcher,
-        "officer": officer,
-        "mediator": mediator,
-        "followup": followup_officer,
-        "supervisor": supervisor,
-        "admin": admin_user,
-        "outsider": outsider,
-    }
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One World for the module: users, logged-in clients and every object the rows point
+    at, built once inside a transaction that is rolled back when the module ends. Each test
+    runs in its own savepoint (pytest-django), so a row's writes never reach the next row."""
+    from django.db import transaction
+
+    from luodian_platform.models import User
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            users = {
+                persona: User.objects.select_related("department", "window").get(username=username)
+                for persona, username in (
+                    ("clerk", "clerk"),
+                    ("dispatcher", "dispatcher"),
+                    ("officer", "officer"),
+                    ("mediator", "mediator"),
+                    ("followup", "followup"),
+                    ("supervisor", "supervisor"),
+                    ("admin", "admin"),
+                )
+            }
+            # No password: hashing one would cost more than the whole row.
+            users["outsider"] = User.objects.create_user("outsider_matrix")
+            built = World(users)
+            # Logged in here, so the sessions outlive each test's rollback.
+            built.clients = {}
+            for user in (None, *users.values()):
+                page_client, api_client = Client(), APIClient()
+                if user is not None:
+                    page_client.force_login(user)
+                    api_client.force_authenticate(user)
+                built.clients[False, getattr(user, "pk", None)] = page_client
+                built.clients[True, getattr(user, "pk", None)] = api_client
+            built.prebuild()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def _is_empty_list(response) -> bool:
@@ -71,13 +103,14 @@ def _is_empty_list(response) -> bool:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(n for n in MATRIX if n in URLS))
-def test_access(name, users, request):
+def test_access(name, world, request):
     rule = MATRIX[name]
     if rule.pending:
         pytest.skip(f"{name}: {rule.pending}")
     if rule.known_gap:
         request.applymarker(pytest.mark.xfail(reason=rule.known_gap, strict=False))
-    world = World(users)
+    world = world.fork()
+    users = world.users
     problems: list[str] = []
 
     # anonymous
