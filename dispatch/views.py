@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from intake.models import Channel, RiskLevel, State
 from intake.selectors import case_list
-from luodian_platform.errors import NotFound, ServiceError
+from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Category, Department, Township
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
@@ -87,6 +88,8 @@ def _run(request, fn, *, success: str) -> bool:
         fn()
     except NotFound as exc:
         raise Http404 from exc
+    except NotAllowed as exc:
+        raise PermissionDenied from exc  # a role that may not act: 403, as role_required
     except ServiceError as exc:
         messages.error(request, exc.message)
         for msg in exc.fields.values():
