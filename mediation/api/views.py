@@ -6,10 +6,12 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from intake.models import Case
+from luodian_platform.roles import Role, user_has_role, user_roles
 
 from .. import documents, selectors, services
 from ..models import MediationSession
@@ -43,6 +45,8 @@ class MediatorListView(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        if not user_roles(self.request.user):  # a login without a role sees no roster
+            return selectors.mediator_list().none()
         return selectors.mediator_list(
             kind=self.request.query_params.get("kind", ""),
             available_only=self.request.query_params.get("available") in ("1", "true"),
@@ -50,10 +54,17 @@ class MediatorListView(generics.ListAPIView):
 
 
 class SuggestionView(APIView):
-    @extend_schema(responses={200: s.SuggestionSerializer(many=True), 404: ERRORS[404]})
+    @extend_schema(
+        responses={200: s.SuggestionSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]}
+    )
     def get(self, request, pk: int):
         """按案件类别与乡镇推荐调解员,附在办数与回避事由。"""
         case = _case(request, pk)
+        # As the case's mediation page (views.MEDIATION_ROLES): not the registering clerk.
+        if not user_has_role(
+            request.user, Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN
+        ):
+            raise PermissionDenied
         return Response(
             s.SuggestionSerializer(selectors.mediator_suggestions(case=case), many=True).data
         )
