@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from luodian_platform.errors import NotFound, ServiceError
+from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Township
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.views import role_required
@@ -108,6 +108,8 @@ def phone_reveal(request, pk: int, party_id: int):
         phone = services.phone_reveal(visit_id=pk, party_id=party_id, actor=request.user)
     except NotFound as exc:
         raise Http404 from exc
+    except NotAllowed as exc:  # supervisors work with masked numbers (intake.party_reveal)
+        raise PermissionDenied from exc
     return HttpResponse(format_html('<a href="tel:{0}">{0}</a>', phone))
 
 
