@@ -77,7 +77,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def fixed_rate(
-    target: Target, *, rate: float, duration: float, connections: int = 8, warmup: int = 5
+    target: Target, *, rate: float, duration: float, connections: int = 8, warmup: int = 16
 ) -> dict:
     """Open-loop at ``rate`` req/s for ``duration`` s; latencies from the scheduled time."""
     total = max(1, int(rate * duration))
