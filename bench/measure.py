@@ -285,7 +285,7 @@ def run(base: str, out: Path) -> dict:
     else:
         res["latency"][f"evaluation {year}"] = NA
     excel = None
-    for words in (("export",), ("xlsx",), ("excel",)):
+    for words in (("evaluation", "export"), ("evaluation", "xlsx"), ("xlsx",), ("excel",)):
         ename, epath = find_url([], contains=words, kwargs_list=({"year": year}, {}))
         if epath:
             excel = (ename, epath if str(year) in epath else f"{epath}?year={year}")
