@@ -4,7 +4,7 @@ Source: Noto Serif CJK SC Regular (SIL Open Font License 1.1; Debian package
 ``fonts-noto-cjk``). Its outlines are CFF; fpdf2 embeds TrueType (glyf) outlines most
 reliably, so the cubic curves are converted to quadratic ones (fontTools.cu2qu) and the
 font is subset to what the documents print: ASCII, the GB 2312 punctuation and full-width
-rows, and the 3,755 level-1 hanzi (常用字). The result is committed; rerun only to
+rows, and all 6,763 GB 2312 hanzi (levels 1 and 2). The result is committed; rerun only to
 change the character set:
 
     .venv/bin/python mediation/fonts/build_subset.py /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
@@ -31,8 +31,9 @@ FAMILY = "Luodian Serif SC Subset"
 
 def charset() -> str:
     chars = {chr(c) for c in range(0x20, 0x7F)}
-    # GB 2312 rows 1-3 (punctuation, numbers, full-width ASCII) and 16-55 (level-1 hanzi).
-    for row in [*range(0xA1, 0xA4), *range(0xB0, 0xD8)]:
+    # GB 2312 rows 1-3 (punctuation, numbers, full-width ASCII) and 16-87 (all 6,763 hanzi,
+    # levels 1 and 2: names often use level-2 characters).
+    for row in [*range(0xA1, 0xA4), *range(0xB0, 0xF8)]:
         for cell in range(0xA1, 0xFF):
             try:
                 chars.add(bytes([row, cell]).decode("gb2312"))
