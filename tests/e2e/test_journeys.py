@@ -297,12 +297,6 @@ def _mediate_with_expert_and_sign_agreement(page, case) -> None:
     expect(page.locator("main")).to_contain_text("人民调解协议书")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="BUG (issues 6/9): saving an agreement for a party without a phone → 500, "
-    "NOT NULL constraint mediation_agreementparty.phone (Party.phone is now nullable "
-    "since the encryption work; mediation.services copies None)",
-)
 def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
     case = _to_state(_register("工地拖欠三个月工资"), "dispatched")
     login_as(page, "officer")
