@@ -131,6 +131,15 @@ class DispatchRecord(models.Model):
                 fields=["case"], condition=Q(is_current=True), name="dispatch_one_current"
             )
         ]
+        indexes = [
+            # Dispatch workbench: current dispatch records whose deadline was computed
+            # without an official holiday calendar (calendar warnings).
+            models.Index(
+                fields=["due_at"],
+                name="dispatchrec_calendar_idx",
+                condition=Q(is_current=True) & ~Q(calendar_unknown_years=[]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.department}"

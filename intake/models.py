@@ -314,6 +314,18 @@ class Case(FSMModelMixin, models.Model):
                 fields=["due_at"], name="case_open_due_idx", condition=Q(state__in=HANDLING_STATES)
             ),
             models.Index(fields=["department", "state"], name="case_dept_state_idx"),
+            # Dispatch room workbench, 高风险 list: open high-risk cases by due time
+            # (dispatch/views.py workbench). The condition must stay the same expression as
+            # the query's exclude(state__in=...) so PostgreSQL can use the partial index.
+            models.Index(
+                fields=["due_at", "id"],
+                name="case_open_high_risk_idx",
+                condition=Q(risk_level=RiskLevel.HIGH)
+                & ~Q(state__in=[State.CLOSED, State.ARCHIVED, State.REJECTED, State.MERGED]),
+            ),
+            # Case list ?state= (API and page, keyset on -created_at, -id) and the dispatch
+            # inbox (state=received), first and deep pages without a sort.
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
         ]
 
     def __str__(self) -> str:
