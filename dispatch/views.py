@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from intake.models import Channel, RiskLevel, State
@@ -23,12 +24,12 @@ from .models import Correction, ExtensionRequest
 
 FILTER_KEYS = ("department", "category", "township", "channel", "risk", "q")
 SORT_CHOICES = [
-    ("due_at", _("时限由近及远")),
-    ("-due_at", _("时限由远及近")),
-    ("risk", _("风险由高到低")),
-    ("bounces", _("退单次数")),
-    ("department", _("承办部门")),
-    ("number", _("案件编号")),
+    ("due_at", gettext_lazy("时限由近及远")),
+    ("-due_at", gettext_lazy("时限由远及近")),
+    ("risk", gettext_lazy("风险由高到低")),
+    ("bounces", gettext_lazy("退单次数")),
+    ("department", gettext_lazy("承办部门")),
+    ("number", gettext_lazy("案件编号")),
 ]
 
 

@@ -91,15 +91,17 @@ def period_from(params, today: dt.date | None = None) -> Period:
             start, end = end, start
         return Period(start, end, f"{start}—{end}")
     if kind == "year":
-        return Period(dt.date(ref.year, 1, 1), dt.date(ref.year, 12, 31), f"{ref.year}年")
+        return Period(
+            dt.date(ref.year, 1, 1), dt.date(ref.year, 12, 31), _("%(y)s年") % {"y": ref.year}
+        )
     if kind == "quarter":
         q = (ref.month - 1) // 3
         start = dt.date(ref.year, 3 * q + 1, 1)
         end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
-        return Period(start, end, f"{ref.year}年第{q + 1}季度")
+        return Period(start, end, _("%(y)s年第%(q)s季度") % {"y": ref.year, "q": q + 1})
     start = ref.replace(day=1)
     end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return Period(start, end, f"{ref.year}年{ref.month}月")
+    return Period(start, end, _("%(y)s年%(m)s月") % {"y": ref.year, "m": ref.month})
 
 
 # --- helpers ---------------------------------------------------------------------------------
