@@ -18,7 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run_check(env_extra: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ENV", "DEBUG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -52,7 +56,9 @@ def test_production_with_a_strong_key_passes_deploy_checks(tmp_path):
         "BLIND_INDEX_KEY": "test-blind-index-key-0123456789",
         "FIELD_ENCRYPTION_SALTS": "test-salt-1",
     }
-    env_all = {k: v for k, v in os.environ.items() if k not in ("DEBUG",)}
+    env_all = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env_all.update(env)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
