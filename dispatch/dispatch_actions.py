@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from intake.actions import ActionInput, CaseAction, register_action
@@ -12,114 +13,67 @@ from . import services
 
 class DispatchInput(ActionInput):
     department = serializers.SlugRelatedField(
-        slug_field="code", queryset=Department.objects.filter(is_active=True), label="承办部门"
+        slug_field="code", queryset=Department.objects.filter(is_active=True), label=_("承办部门")
     )
     co_departments = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Department.objects.filter(is_active=True),
         many=True,
         required=False,
-        label="协办部门",
+        label=_("协办部门"),
     )
-    reset_clock = serializers.BooleanField(required=False, default=False, label="重新计时")
+    reset_clock = serializers.BooleanField(required=False, default=False, label=_("重新计时"))
 
 
 class ReasonInput(ActionInput):
     reason = serializers.CharField(
-        max_length=2000, label="理由", style={"base_template": "textarea.html"}
+        max_length=2000, label=_("理由"), style={"base_template": "textarea.html"}
     )
 
 
 class ReturnInput(ReasonInput):
     # Required on the page and in the API: a return without the duty or law it rests on
     # cannot be judged by the centre (the service itself tolerates older callers).
-    legal_basis = serializers.CharField(max_length=500, label="法律/职责依据")
+    legal_basis = serializers.CharField(max_length=500, label=_("法律/职责依据"))
 
 
 def register() -> None:
-    register_action(
+    for action in (
         CaseAction(
             name="dispatch",
             serializer_class=DispatchInput,
-            perform=lambda *, case_id, actor, data, expected_version: services.case_dispatch(
-                case_id=case_id,
-                department=data["department"],
-                actor=actor,
-                note=data.get("note", ""),
-                co_departments=data.get("co_departments", []),
-                reset_clock=data.get("reset_clock", False),
-                expected_version=expected_version,
-            ),
-        )
-    )
-    register_action(
-        CaseAction(
-            name="sign_for",
-            serializer_class=ActionInput,
-            perform=lambda *, case_id, actor, data, expected_version: services.case_sign_for(
-                case_id=case_id, actor=actor, expected_version=expected_version
-            ),
-        )
-    )
-    register_action(
+            service=services.case_dispatch,
+            args=("department", "note", "co_departments", "reset_clock"),
+        ),
+        CaseAction(name="sign_for", serializer_class=ActionInput, service=services.case_sign_for),
         CaseAction(
             name="return_case",
             serializer_class=ReturnInput,
+            service=services.case_return,
+            args=("reason", "legal_basis"),
             css="btn-outline-danger",
-            perform=lambda *, case_id, actor, data, expected_version: services.case_return(
-                case_id=case_id,
-                actor=actor,
-                reason=data["reason"],
-                legal_basis=data.get("legal_basis", ""),
-                expected_version=expected_version,
-            ),
-        )
-    )
-    register_action(
+        ),
         CaseAction(
             name="suspend",
             serializer_class=ReasonInput,
+            service=services.case_suspend,
+            args=("reason",),
             css="btn-outline-secondary",
-            perform=lambda *, case_id, actor, data, expected_version: services.case_suspend(
-                case_id=case_id,
-                actor=actor,
-                reason=data["reason"],
-                expected_version=expected_version,
-            ),
-        )
-    )
-    register_action(
-        CaseAction(
-            name="resume",
-            serializer_class=ActionInput,
-            perform=lambda *, case_id, actor, data, expected_version: services.case_resume(
-                case_id=case_id, actor=actor, expected_version=expected_version
-            ),
-        )
-    )
-    register_action(
+        ),
+        CaseAction(name="resume", serializer_class=ActionInput, service=services.case_resume),
         CaseAction(
             name="approve",
             serializer_class=ActionInput,
+            service=services.case_approve,
+            args=("note",),
             css="btn-success",
-            perform=lambda *, case_id, actor, data, expected_version: services.case_approve(
-                case_id=case_id,
-                actor=actor,
-                note=data.get("note", ""),
-                expected_version=expected_version,
-            ),
-        )
-    )
-    register_action(
+        ),
         CaseAction(
             name="send_back",
             serializer_class=ReasonInput,
+            service=services.case_send_back,
+            args=("reason",),
             css="btn-outline-danger",
-            perform=lambda *, case_id, actor, data, expected_version: services.case_send_back(
-                case_id=case_id,
-                actor=actor,
-                reason=data["reason"],
-                expected_version=expected_version,
-            ),
-        )
-    )
+        ),
+    ):
+        register_action(action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from intake.actions import ActionInput, CaseAction, register_action
@@ -11,33 +12,24 @@ from . import services
 
 class ReopenInput(ActionInput):
     reason = serializers.CharField(
-        max_length=2000, label="重办理由", style={"base_template": "textarea.html"}
+        max_length=2000, label=_("重办理由"), style={"base_template": "textarea.html"}
     )
 
 
 def register() -> None:
-    register_action(
+    for action in (
         CaseAction(
             name="archive",
             serializer_class=ActionInput,
-            perform=lambda *, case_id, actor, data, expected_version: services.case_archive(
-                case_id=case_id,
-                actor=actor,
-                note=data.get("note", ""),
-                expected_version=expected_version,
-            ),
-        )
-    )
-    register_action(
+            service=services.case_archive,
+            args=("note",),
+        ),
         CaseAction(
             name="reopen",
             serializer_class=ReopenInput,
+            service=services.case_reopen,
+            args=("reason",),
             css="btn-outline-danger",
-            perform=lambda *, case_id, actor, data, expected_version: services.case_reopen(
-                case_id=case_id,
-                actor=actor,
-                reason=data["reason"],
-                expected_version=expected_version,
-            ),
-        )
-    )
+        ),
+    ):
+        register_action(action)
