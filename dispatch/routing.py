@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from intake.models import Case
 from luodian_platform.models import Department
@@ -31,13 +32,13 @@ class RoutingSuggestion:
     @property
     def conditions(self) -> list[str]:
         """Human-readable reasons the rule matched (for the panel and the API)."""
-        out = [f"类别={self.rule.category}"]
+        out = [_("类别=%(v)s") % {"v": self.rule.category}]
         if self.rule.township_id:
-            out.append(f"乡镇={self.rule.township}")
+            out.append(_("乡镇=%(v)s") % {"v": self.rule.township})
         if self.rule.channel:
-            out.append(f"渠道={self.rule.get_channel_display()}")
+            out.append(_("渠道=%(v)s") % {"v": self.rule.get_channel_display()})
         if self.matched_keyword:
-            out.append(f"关键词={self.matched_keyword}")
+            out.append(_("关键词=%(v)s") % {"v": self.matched_keyword})
         return out
 
 

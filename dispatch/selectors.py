@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Case as DbCase
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake.models import HANDLING_STATES, Case, CaseEvent, RiskLevel, State
 from intake.selectors import case_list
@@ -149,7 +150,8 @@ def correction_suggestions(*, user, limit: int = 50) -> list[CorrectionSuggestio
                 case=case,
                 problem=Correction.Problem.LATE_HANDLING,
                 department=case.department,
-                reason=f"超过办理时限 {timezone.localtime(case.due_at):%Y-%m-%d %H:%M}",
+                reason=_("超过办理时限 %(due)s")
+                % {"due": f"{timezone.localtime(case.due_at):%Y-%m-%d %H:%M}"},
             )
         )
     bounced = base.filter(bounce_count__gte=settings.FORCED_DISPATCH_AFTER_RETURNS).filter(
@@ -168,7 +170,7 @@ def correction_suggestions(*, user, limit: int = 50) -> list[CorrectionSuggestio
             CorrectionSuggestion(
                 case=case,
                 problem=Correction.Problem.INACCURATE_ROUTING,
-                reason=f"退单 {case.bounce_count} 次",
+                reason=_("退单 %(n)s 次") % {"n": case.bounce_count},
                 departments=returned_by.get(case.pk, []),
             )
         )
@@ -182,7 +184,7 @@ def correction_suggestions(*, user, limit: int = 50) -> list[CorrectionSuggestio
                 case=case,
                 problem=Correction.Problem.NON_STANDARD_REPLY,
                 department=case.department,
-                reason="答复被中心退回重办",
+                reason=_("答复被中心退回重办"),
             )
         )
     return out

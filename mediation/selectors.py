@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils.translation import gettext as _
 
 from intake.models import OPEN_STATES, Case
 from luodian_platform.roles import Role, user_has_role
@@ -255,5 +256,5 @@ def format_duration(delta: dt.timedelta | None) -> str:
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days}天{hours}小时{minutes}分"
-    return f"{hours}小时{minutes}分"
+        return _("%(d)s天%(h)s小时%(m)s分") % {"d": days, "h": hours, "m": minutes}
+    return _("%(h)s小时%(m)s分") % {"h": hours, "m": minutes}
