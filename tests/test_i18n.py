@@ -53,9 +53,10 @@ def test_every_message_is_translated(po_path):
 
 
 def test_compiled_catalog_translates():
+    # Looked up through a variable so that makemessages does not extract these from here.
+    expected = {"登录": "Log in", "案件": "Case", "派单": "Dispatch"}
     with translation.override("en"):
-        assert translation.gettext("登录") == "Log in"
-        assert translation.gettext("案件") == "Case"
+        assert {zh: translation.gettext(zh) for zh in expected} == expected
 
 
 @pytest.mark.django_db
