@@ -21,8 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,15 +130,75 @@ def _rows(case_id: int, kind: str, threshold: str, recipients, due_at, urgent=Fa
         )
 
 
+# --- incremental sweep: which candidates still lack their latest reminder ---------------
+#
+# A sweep used to rebuild every outstanding reminder of every open case and let the unique
+# constraint drop the repeats: its cost grew with all outstanding due work (27 s with 87k
+# outstanding reminders). Now each built-in source first asks the database, in the same
+# query that finds its candidates, whether the candidate's *latest* reminder (the "marker":
+# the last row the builder below would yield for it at ``now``) is already there, and
+# builds rows only for the candidates where it is not. The markers are written in the same
+# transaction as the candidate's other rows (``collect`` inserts all rows of a sweep in one
+# transaction), so "marker present" means "everything due for it at that point is present".
+# The answer is a function of the current rows, not of a remembered watermark: a deadline
+# changed by any path (a service, the admin, SQL) gives a new stamp, hence a missing marker,
+# hence new reminders, and a lost/duplicated beat changes nothing. Repeats are still dropped
+# by the unique constraint (two beats at once, a marker without recipients).
+
+
+def _stamp_sql(column: str, now: dt.datetime) -> RawSQL | None:
+    """``_stamp(column)`` computed by the database, or None where we cannot (then the source
+    falls back to the full rebuild, which is correct, only slower)."""
+    tz = local_tz()
+    offset = tz.utcoffset(now.replace(tzinfo=None))
+    if offset is None or tz.dst(now.replace(tzinfo=None)) not in (None, dt.timedelta(0)):
+        return None
+    if connection.vendor == "postgresql":
+        return RawSQL(  # noqa: S611 (column is a literal of ours; values are parameters)
+            f'to_char("intake_case"."{column}" AT TIME ZONE %s, %s)',
+            (str(tz), 'YYYY-MM-DD"T"HH24:MI'),
+            output_field=CharField(),
+        )
+    if connection.vendor == "sqlite":
+        minutes = int(offset.total_seconds() // 60)
+        return RawSQL(  # noqa: S611 (column is a literal of ours; values are parameters)
+            f'strftime(%s, "intake_case"."{column}", %s)',
+            ("%Y-%m-%dT%H:%M", f"{minutes:+d} minutes"),
+            output_field=CharField(),
+        )
+    return None
+
+
+def _marker_exists(**extra) -> Exists:
+    """The candidate case already has a reminder of kind ``_mkind`` at threshold ``_marker``."""
+    return Exists(
+        Reminder.objects.filter(
+            case_id=OuterRef("pk"), kind=OuterRef("_mkind"), threshold=OuterRef("_marker"), **extra
+        )
+    )
+
+
 # --- sources: each yields unsaved Reminder rows ---------------------------------------
 
 
 def source_sign_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
     """签收时限: a few hours before it passes, and once it has passed."""
     lead = dt.timedelta(hours=settings.REMINDER_SIGN_LEAD_HOURS)
-    rows = Case.objects.filter(
+    qs = Case.objects.filter(
         state=State.DISPATCHED, sign_due_at__isnull=False, sign_due_at__lte=ctx.now + lead
-    ).values_list("pk", "department_id", "sign_due_at")
+    )
+    stamp = _stamp_sql("sign_due_at", ctx.now)
+    if stamp is not None:
+        # Incremental: only cases whose current sign-for reminder is not written yet.
+        qs = qs.annotate(
+            _mkind=SqlCase(
+                When(sign_due_at__gt=ctx.now, then=Value(ReminderKind.SIGN_DUE)),
+                default=Value(ReminderKind.SIGN_OVERDUE),
+                output_field=CharField(),
+            ),
+            _marker=stamp,
+        ).filter(~_marker_exists())
+    rows = qs.order_by().values_list("pk", "department_id", "sign_due_at")
     for pk, dept, sign_due in rows:
         officers = ctx.directory.audience(Audience.OFFICER, department_id=dept, assignee_id=None)
         if sign_due > ctx.now:
@@ -151,6 +214,75 @@ def escalation_steps() -> list[tuple[int, str, bool]]:
     return rows or DEFAULT_ESCALATION
 
 
+def _late_cutoffs(ctx: SweepContext, afters: set[int]) -> dict[int, dt.datetime]:
+    """For each ``after``: a deadline before the returned moment is at least ``after`` working
+    days late today (``working_days_between`` only grows as the deadline's date goes back)."""
+    out: dict[int, dt.datetime] = {}
+    for after in sorted(afters):
+        day = ctx.today
+        for _i in range(400):
+            if ctx.cal.working_days_between(day, ctx.today) >= after:
+                break
+            day -= dt.timedelta(days=1)
+        # Dates <= day qualify: everything before the next local midnight.
+        nxt = day + dt.timedelta(days=1)
+        out[after] = dt.datetime.combine(nxt, dt.time(0, 0), tzinfo=local_tz())
+    return out
+
+
+def _handling_pending(qs, ctx: SweepContext, steps, stamp: RawSQL):
+    """Cases whose latest handling reminder at ``now`` is missing: due soon → the DUE_SOON row
+    (to the assignee when there is one); overdue → the highest escalation step reached."""
+    cutoffs = _late_cutoffs(ctx, {after for after, _a, _u in steps})
+    whens = [When(due_at__gt=ctx.now, then=Value(""))]
+    # The builder yields the steps in list order: the marker is the last step reached.
+    for after, audience, _urgent in reversed(steps):
+        whens.append(
+            When(
+                due_at__lt=cutoffs[after],
+                then=Concat(stamp, Value(f"/+{after}wd/{audience}"), output_field=CharField()),
+            )
+        )
+    qs = qs.annotate(
+        _mkind=SqlCase(
+            When(due_at__gt=ctx.now, then=Value(ReminderKind.DUE_SOON)),
+            default=Value(ReminderKind.OVERDUE),
+            output_field=CharField(),
+        ),
+        _step=SqlCase(*whens, default=None, output_field=CharField()),
+    )
+    soon_any = Exists(
+        Reminder.objects.filter(
+            case_id=OuterRef("pk"), kind=ReminderKind.DUE_SOON, threshold=OuterRef("_stamp")
+        )
+    )
+    # With an assignee, the DUE_SOON row must be theirs (a new assignee is told too).
+    soon_mine = Exists(
+        Reminder.objects.filter(
+            case_id=OuterRef("pk"),
+            kind=ReminderKind.DUE_SOON,
+            threshold=OuterRef("_stamp"),
+            recipient_id=OuterRef("assignee_id"),
+        )
+    )
+    # Three plain anti-joins (an OR of NOT EXISTS makes PostgreSQL hash the whole
+    # reminder table instead of probing its unique index per candidate).
+    qs = qs.annotate(_stamp=stamp).order_by()
+    soon = qs.filter(due_at__gt=ctx.now)
+    late = qs.filter(due_at__lte=ctx.now, _step__isnull=False).filter(
+        ~Exists(
+            Reminder.objects.filter(
+                case_id=OuterRef("pk"), kind=ReminderKind.OVERDUE, threshold=OuterRef("_step")
+            )
+        )
+    )
+    return [
+        soon.filter(assignee__isnull=True).filter(~soon_any),
+        soon.filter(assignee__isnull=False).filter(~soon_mine),
+        late,
+    ]
+
+
 def source_handling_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
     """办理时限: due soon (N working days before), then the escalation ladder once overdue,
     and the automatic urge (催办) on the first working day after the deadline."""
@@ -158,10 +290,17 @@ def source_handling_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
         ctx.cal.add_working_days(ctx.today, settings.REMINDER_DUE_SOON_WORKDAYS)
     )
     # case_open_due_idx: partial index on due_at for cases in the handling states.
-    rows = Case.objects.filter(
+    qs = Case.objects.filter(
         state__in=HANDLING_STATES, due_at__isnull=False, due_at__lte=soon_until
-    ).values_list("pk", "department_id", "assignee_id", "due_at")
+    )
     steps = escalation_steps()
+    stamp = _stamp_sql("due_at", ctx.now)
+    parts = [qs] if stamp is None else _handling_pending(qs, ctx, steps, stamp)
+    rows = (
+        row
+        for part in parts
+        for row in part.values_list("pk", "department_id", "assignee_id", "due_at")
+    )
     for pk, dept, assignee, due in rows:
         stamp = _stamp(due)
         if due > ctx.now:
@@ -182,9 +321,26 @@ def source_handling_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
 
 def source_visits(ctx: SweepContext) -> Iterable[Reminder]:
     """回访到期: the assigned follow-up officer, on the day."""
-    rows = Visit.objects.filter(
-        status=Visit.Status.SCHEDULED, due_date__lte=ctx.today, assignee__isnull=False
-    ).values_list("pk", "case_id", "assignee_id")
+    rows = (
+        Visit.objects.filter(
+            status=Visit.Status.SCHEDULED, due_date__lte=ctx.today, assignee__isnull=False
+        )
+        # Only visits whose reminder to their current assignee is not written yet.
+        .filter(
+            ~Exists(
+                Reminder.objects.filter(
+                    case_id=OuterRef("case_id"),
+                    kind=ReminderKind.VISIT_DUE,
+                    threshold=Concat(
+                        Value("visit-"), Cast(OuterRef("pk"), CharField()), output_field=CharField()
+                    ),
+                    recipient_id=OuterRef("assignee_id"),
+                )
+            )
+        )
+        .order_by()
+        .values_list("pk", "case_id", "assignee_id")
+    )
     for pk, case_id, assignee in rows:
         yield from _rows(case_id, ReminderKind.VISIT_DUE, f"visit-{pk}", [assignee], ctx.now)
 
@@ -242,10 +398,16 @@ def collect(now: dt.datetime) -> int:
         for case_id, threshold in sorted(urges - done):
             for hook in AUTO_URGE_HOOKS:
                 hook(case_id, threshold.replace("T", " "))
-    before = Reminder.objects.count()
+    if not rows:
+        return 0
+    for r in rows:
+        r.created_at = now
+    before = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # One transaction: a candidate's rows (and its marker, see above) land together.
     # The unique constraint drops rows another sweep (or an earlier one) already wrote.
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return Reminder.objects.count() - before
+    with transaction.atomic():
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return Reminder.objects.filter(pk__gt=before, created_at=now).count()
 
 
 def recover_stale(now: dt.datetime) -> int:
@@ -401,17 +563,26 @@ def deliver(reminder_id: int, *, now: dt.datetime | None = None) -> bool:
 # --- reminders written by the case flow (not by the sweep) ----------------------------
 
 
+def _active_with_role(role: str, **filters) -> list[int]:
+    """The same people ``Directory`` lists for ``role`` (officers: of a department)."""
+    return list(
+        User.objects.filter(is_active=True, groups__name=role, **filters)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[int]:
     """Rows for a case event, written in the event's transaction; returns their ids."""
-    directory = Directory.load()
     urgent = case.risk_level == "high"
+    # Only the audience this event needs (one query; a channel batch sends one per order).
     if transition in ("register", "receive"):
-        kind, who = ReminderKind.NEW_CASE, directory.dispatchers
+        kind = ReminderKind.NEW_CASE
+        who = _active_with_role(Role.DISPATCHER)
     elif transition in ("dispatch", "reopen") and case.department_id:
         kind = ReminderKind.DISPATCHED
-        who = directory.audience(
-            Audience.OFFICER, department_id=case.department_id, assignee_id=None
-        )
+        who = _active_with_role(Role.OFFICER, department_id=case.department_id)
     else:
         return []
     rows = list(_rows(case.pk, kind, f"event-{event_id}", who, timezone.now(), urgent))

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import IntegrityError
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from . import reminders
@@ -40,7 +42,22 @@ def _date_field(model, *words: str) -> str | None:
 def source_extensions(ctx: reminders.SweepContext) -> Iterable[Reminder]:
     """延期申请待审批: the dispatch room decides before the deadline passes."""
     ExtensionRequest = _model("dispatch", "ExtensionRequest")
-    rows = ExtensionRequest.objects.filter(status="pending").values_list("pk", "case_id")
+    # Only requests whose reminder is not written yet (a steady-state sweep builds nothing).
+    rows = (
+        ExtensionRequest.objects.filter(status="pending")
+        .filter(
+            ~Exists(
+                Reminder.objects.filter(
+                    case_id=OuterRef("case_id"),
+                    kind=ReminderKind.EXTENSION_PENDING,
+                    threshold=Concat(
+                        Value("ext-"), Cast(OuterRef("pk"), CharField()), output_field=CharField()
+                    ),
+                )
+            )
+        )
+        .values_list("pk", "case_id")
+    )
     for pk, case_id in rows:
         yield from reminders._rows(
             case_id, ReminderKind.EXTENSION_PENDING, f"ext-{pk}", ctx.directory.dispatchers, ctx.now
