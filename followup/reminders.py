@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -564,13 +564,32 @@ def deliver(reminder_id: int, *, now: dt.datetime | None = None) -> bool:
 
 
 def _active_with_role(role: str, **filters) -> list[int]:
-    """The same people ``Directory`` lists for ``role`` (officers: of a department)."""
-    return list(
+    """The same people ``Directory`` lists for ``role`` (officers: of a department).
+
+    Remembered for the innermost open transaction block only: a channel batch stores its
+    cases in one block and sends one event signal per case, so the audience is read once
+    per batch, while any other write (a new block) reads it afresh."""
+    conn = connections[Reminder.objects.db]
+    key = (role, tuple(sorted(filters.items())))
+    memo = None
+    if conn.in_atomic_block and conn.atomic_blocks:
+        block = conn.atomic_blocks[-1]
+        held = getattr(conn, "_followup_audience", None)
+        if held is None or held[0] is not block:
+            held = (block, {})  # a strong reference: the block's id cannot be reused
+            conn._followup_audience = held
+        memo = held[1]
+        if key in memo:
+            return memo[key]
+    who = list(
         User.objects.filter(is_active=True, groups__name=role, **filters)
         .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
     )
+    if memo is not None:
+        memo[key] = who
+    return who
 
 
 def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[int]:
@@ -588,7 +607,16 @@ def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[i
     rows = list(_rows(case.pk, kind, f"event-{event_id}", who, timezone.now(), urgent))
     if not rows:
         return []
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    # One statement that also returns the ids; a repeated signal for the same event
+    # rewrites ``urgent`` with the same value instead of adding rows.
+    made = Reminder.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["case", "kind", "threshold", "recipient"],
+        update_fields=["urgent"],
+    )
+    if all(r.pk for r in made):
+        return [r.pk for r in made]
     return list(
         Reminder.objects.filter(case=case, kind=kind, threshold=f"event-{event_id}").values_list(
             "pk", flat=True

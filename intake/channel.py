@@ -22,7 +22,7 @@ from luodian_platform.errors import NotAllowed, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
 from .models import Case, ChannelOrder, ChannelToken, OtherProceeding, State
-from .services import CaseInput, case_create
+from .services import CaseInput, case_create, case_input_clean, cases_create_many
 
 TOKEN_PREFIX_LEN = 8
 
@@ -184,3 +184,136 @@ def channel_order_submit(
             raise
         return OrderResult(case=existing, created=False)
     return OrderResult(case=case, created=True, other_proceeding=other_proceeding)
+
+
+def _existing_many(channel: str, external_ids: set[str]) -> dict[str, Case]:
+    return {
+        c.external_id: c
+        for c in Case.objects.filter(channel=channel, external_id__in=external_ids).select_related(
+            "channel_order"
+        )
+    }
+
+
+@dataclass
+class BulkOrder:
+    """One order of a batch: the validated input (or the error that refused it)."""
+
+    data: CaseInput | None
+    payload: dict
+    other_proceeding: str = ""
+    error: ServiceError | None = None
+
+
+def _event_payload(data: CaseInput, token, source: str, other_proceeding: str) -> dict:
+    return {
+        "external_id": data.external_id,
+        "token": token.name if token else "",
+        "source": source,
+        "other_proceeding": other_proceeding,
+    }
+
+
+def channel_orders_submit_many(
+    *,
+    channel: str,
+    orders: list[BulkOrder],
+    token: ChannelToken | None = None,
+    source: str = "bulk",
+) -> list[OrderResult | ServiceError]:
+    """``channel_order_submit`` for a batch, one result per order, in order.
+
+    Every order is validated first (a bad one is answered with its error and blocks no
+    other); orders already received answer with their case (also a repeat inside the
+    batch); the new ones are stored together — one block of numbers, one INSERT each for
+    cases, parties, events and channel orders — in one savepoint, so nothing is half-stored.
+    If a concurrent post wins the race for one (channel, external id), the savepoint rolls
+    back and the batch is stored one order at a time, each answering like a single post."""
+    results: list[OrderResult | ServiceError | None] = [None] * len(orders)
+    todo: list[int] = []
+    for i, order in enumerate(orders):
+        if order.error is not None:
+            results[i] = order.error
+            continue
+        data = order.data
+        data.channel = channel
+        if not data.external_id:
+            results[i] = ServiceError(
+                _("缺少渠道工单号。"), fields={"external_id": _("请提供渠道工单号。")}
+            )
+            continue
+        try:
+            case_input_clean(data)
+        except ServiceError as exc:
+            results[i] = exc
+            continue
+        order.other_proceeding = detect_other_proceeding(order.other_proceeding, data.facts)
+        todo.append(i)
+    existing = _existing_many(channel, {orders[i].data.external_id for i in todo})
+    first_of: dict[str, int] = {}
+    new: list[int] = []
+    for i in todo:
+        ext = orders[i].data.external_id
+        if ext in existing:
+            results[i] = OrderResult(case=existing[ext], created=False)
+        elif ext in first_of:
+            continue  # the same order twice in one batch: answered below with the first
+        else:
+            first_of[ext] = i
+            new.append(i)
+    try:
+        with transaction.atomic():
+            cases = cases_create_many(
+                items=[
+                    (
+                        orders[i].data,
+                        _event_payload(orders[i].data, token, source, orders[i].other_proceeding),
+                    )
+                    for i in new
+                ],
+                actor=None,
+                initial_state=State.RECEIVED,
+                transition="receive",
+            )
+            ChannelOrder.objects.bulk_create(
+                [
+                    ChannelOrder(
+                        case=case,
+                        channel=channel,
+                        external_id=orders[i].data.external_id,
+                        token=token,
+                        source=source,
+                        payload=orders[i].payload,
+                        other_proceeding=orders[i].other_proceeding,
+                    )
+                    for i, case in zip(new, cases, strict=True)
+                ]
+            )
+        for i, case in zip(new, cases, strict=True):
+            results[i] = OrderResult(
+                case=case, created=True, other_proceeding=orders[i].other_proceeding
+            )
+    except IntegrityError:
+        # A race on (channel, external id): one order at a time, each in its own savepoint.
+        for i in new:
+            o = orders[i]
+            try:
+                results[i] = channel_order_submit(
+                    channel=channel,
+                    data=o.data,
+                    payload=o.payload,
+                    other_proceeding=o.other_proceeding,
+                    token=token,
+                    source=source,
+                )
+            except ServiceError as exc:
+                results[i] = exc
+    for i in todo:
+        if results[i] is None:  # a repeat inside the batch
+            first = results[first_of[orders[i].data.external_id]]
+            results[i] = (
+                OrderResult(case=first.case, created=False)
+                if isinstance(first, OrderResult)
+                else first
+            )
+    return results

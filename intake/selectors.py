@@ -163,6 +163,32 @@ def earlier_cases_of_applicants(*, id_numbers: list[str], phones: list[str]) -> 
     )
 
 
+def applicant_index_hits(*, id_bidx: set[str], phone_bidx: set[str]) -> set[tuple[str, str]]:
+    """Which of these applicant blind indexes appear on earlier cases in the window (not
+    merged), as ``("id", bidx)`` / ``("phone", bidx)``: the batch form of
+    ``earlier_cases_of_applicants`` (one query for a whole channel batch)."""
+    id_bidx = {v for v in id_bidx if v}
+    phone_bidx = {v for v in phone_bidx if v}
+    if not (id_bidx or phone_bidx):
+        return set()
+    rows = (
+        Party.objects.filter(
+            Q(id_number_bidx__in=id_bidx) | Q(phone_bidx__in=phone_bidx),
+            role=Party.PartyRole.APPLICANT,
+            case__created_at__gte=_window_start(),
+        )
+        .exclude(case__state=State.MERGED)
+        .values_list("id_number_bidx", "phone_bidx")
+    )
+    out = set()
+    for id_b, phone_b in rows:
+        if id_b in id_bidx:
+            out.add(("id", id_b))
+        if phone_b in phone_bidx:
+            out.add(("phone", phone_b))
+    return out
+
+
 def inbox_list(*, user) -> QuerySet[Case]:
     """The dispatch room's channel inbox: orders waiting to be taken in, oldest first."""
     return (

@@ -163,11 +163,21 @@ def case_number_allocate(*, at: dt.datetime | None = None) -> str:
     """Next number of the year, e.g. LD2026-000123. Must run inside the creating transaction:
     the counter row stays locked until commit, so numbers are unique and gap-free
     (a rolled-back registration gives its number back)."""
+    return case_numbers_allocate(count=1, at=at)[0]
+
+
+def case_numbers_allocate(*, count: int, at: dt.datetime | None = None) -> list[str]:
+    """A block of ``count`` consecutive numbers of the year, taken with one locked counter
+    update. Same rule as ``case_number_allocate``: call it inside the transaction that
+    inserts the cases, so a rollback gives the whole block back (gap-free)."""
     year = timezone.localtime(at or timezone.now()).year
-    CaseCounter.objects.bulk_create([CaseCounter(year=year, last=0)], ignore_conflicts=True)
-    CaseCounter.objects.filter(year=year).update(last=F("last") + 1)
-    seq = CaseCounter.objects.values_list("last", flat=True).get(year=year)
-    return f"{settings.COUNTY_CODE}{year}-{seq:06d}"
+    counter = CaseCounter.objects.filter(year=year)
+    # The UPDATE takes the row lock; the year's row is created once (first case of a year).
+    if not counter.update(last=F("last") + count):
+        CaseCounter.objects.bulk_create([CaseCounter(year=year, last=0)], ignore_conflicts=True)
+        counter.update(last=F("last") + count)
+    last = counter.values_list("last", flat=True).get()
+    return [f"{settings.COUNTY_CODE}{year}-{seq:06d}" for seq in range(last - count + 1, last + 1)]
 
 
 def risk_suggestions(data: CaseInput) -> list[str]:
@@ -184,6 +194,41 @@ def risk_suggestions(data: CaseInput) -> list[str]:
         out.append("repeat")
     if max(data.people_count, len(applicants)) >= settings.GROUP_DISPUTE_THRESHOLD:
         out.append("group")
+    return out
+
+
+def risk_suggestions_many(items: list[CaseInput]) -> list[list[str]]:
+    """``risk_suggestions`` for a batch registered in this order, with one query: an
+    applicant seen in the window or in an earlier item of the batch makes 重复访."""
+    from luodian_platform.crypto import blind_index
+
+    from .selectors import applicant_index_hits
+
+    def keys(data: CaseInput) -> set[tuple[str, str]]:
+        out = set()
+        for p in data.parties:
+            if p.role == Party.PartyRole.APPLICANT:
+                if p.id_number:
+                    out.add(("id", blind_index(p.id_number)))
+                if p.phone:
+                    out.add(("phone", blind_index(p.phone)))
+        return out
+
+    per_item = [keys(d) for d in items]
+    seen = applicant_index_hits(
+        id_bidx={v for k in per_item for kind, v in k if kind == "id"},
+        phone_bidx={v for k in per_item for kind, v in k if kind == "phone"},
+    )
+    out = []
+    for data, k in zip(items, per_item, strict=True):
+        flags = []
+        if k & seen:
+            flags.append("repeat")
+        applicants = sum(1 for p in data.parties if p.role == Party.PartyRole.APPLICANT)
+        if max(data.people_count, applicants) >= settings.GROUP_DISPUTE_THRESHOLD:
+            flags.append("group")
+        seen |= k
+        out.append(flags)
     return out
 
 
@@ -207,6 +252,62 @@ def _apply_risk_flags(data: CaseInput, suggested: list[str] | None = None) -> No
         )
 
 
+def _case_new(*, data: CaseInput, actor, initial_state: str, now, number: str) -> Case:
+    case = Case(
+        number=number,
+        title=data.title,
+        facts=data.facts,
+        request=data.request,
+        category=data.category,
+        channel=data.channel,
+        external_id=data.external_id,
+        township=data.township,
+        place=data.place,
+        amount=data.amount,
+        people_count=data.people_count,
+        risk_level=data.risk_level,
+        is_group=data.is_group,
+        is_repeat=data.is_repeat,
+        is_violence_risk=data.is_violence_risk,
+        is_vulnerable=data.is_vulnerable,
+        window=data.window,
+        registered_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+    )
+    # The state field is protected against assignment; the initial state is set once here.
+    case.__dict__["state"] = initial_state
+    return case
+
+
+def _parties_new(case: Case, data: CaseInput) -> list[Party]:
+    return [
+        Party(
+            case=case,
+            role=p.role,
+            kind=p.kind,
+            name=p.name,
+            id_number=p.id_number,
+            credit_code=p.credit_code,
+            phone=p.phone,
+            address=p.address,
+        )
+        for p in data.parties
+    ]
+
+
+def _event_new(
+    case: Case, data: CaseInput, *, initial_state, transition, suggested, event_payload
+) -> CaseEvent:
+    return CaseEvent(
+        case=case,
+        transition=transition,
+        from_state="",
+        to_state=initial_state,
+        actor=case.registered_by,
+        payload={"channel": data.channel, "auto_flags": suggested, **(event_payload or {})},
+    )
+
+
 def case_create(
     *,
     data: CaseInput,
@@ -221,54 +322,83 @@ def case_create(
     _apply_risk_flags(data, suggested)
     with transaction.atomic():
         now = timezone.now()
-        case = Case(
+        case = _case_new(
+            data=data,
+            actor=actor,
+            initial_state=initial_state,
+            now=now,
             number=case_number_allocate(at=now),
-            title=data.title,
-            facts=data.facts,
-            request=data.request,
-            category=data.category,
-            channel=data.channel,
-            external_id=data.external_id,
-            township=data.township,
-            place=data.place,
-            amount=data.amount,
-            people_count=data.people_count,
-            risk_level=data.risk_level,
-            is_group=data.is_group,
-            is_repeat=data.is_repeat,
-            is_violence_risk=data.is_violence_risk,
-            is_vulnerable=data.is_vulnerable,
-            window=data.window,
-            registered_by=actor if getattr(actor, "pk", None) else None,
-            created_at=now,
         )
-        # The state field is protected against assignment; the initial state is set once here.
-        case.__dict__["state"] = initial_state
         case.save()
+        Party.objects.bulk_create(_parties_new(case, data))
+        _event_new(
+            case,
+            data,
+            initial_state=initial_state,
+            transition=transition,
+            suggested=suggested,
+            event_payload=event_payload,
+        ).save()
+    return case
+
+
+def cases_create_many(
+    *,
+    items: list[tuple[CaseInput, dict | None]],
+    actor,
+    initial_state: str,
+    transition: str,
+) -> list[Case]:
+    """``case_create`` for a batch of cleaned inputs (``case_input_clean`` done by the
+    caller), in one transaction: one block of numbers, then one INSERT each for the cases,
+    their parties and their events. The events' ``post_save`` is sent for each event (the
+    notifications hang on it), as ``save()`` would. All or nothing: the caller wraps it in
+    a savepoint and falls back to one order at a time on an IntegrityError."""
+    from django.db.models.signals import post_save
+
+    if not items:
+        return []
+    flags = risk_suggestions_many([data for data, _p in items])
+    for (data, _payload), suggested in zip(items, flags, strict=True):
+        _apply_risk_flags(data, suggested)
+    with transaction.atomic():
+        now = timezone.now()
+        numbers = case_numbers_allocate(count=len(items), at=now)
+        cases = [
+            _case_new(data=data, actor=actor, initial_state=initial_state, now=now, number=number)
+            for (data, _p), number in zip(items, numbers, strict=True)
+        ]
+        Case.objects.bulk_create(cases)
         Party.objects.bulk_create(
             [
-                Party(
-                    case=case,
-                    role=p.role,
-                    kind=p.kind,
-                    name=p.name,
-                    id_number=p.id_number,
-                    credit_code=p.credit_code,
-                    phone=p.phone,
-                    address=p.address,
-                )
-                for p in data.parties
+                p
+                for case, (data, _p) in zip(cases, items, strict=True)
+                for p in _parties_new(case, data)
             ]
         )
-        CaseEvent.objects.create(
-            case=case,
-            transition=transition,
-            from_state="",
-            to_state=initial_state,
-            actor=case.registered_by,
-            payload={"channel": data.channel, "auto_flags": suggested, **(event_payload or {})},
+        events = CaseEvent.objects.bulk_create(
+            [
+                _event_new(
+                    case,
+                    data,
+                    initial_state=initial_state,
+                    transition=transition,
+                    suggested=suggested,
+                    event_payload=payload,
+                )
+                for case, (data, payload), suggested in zip(cases, items, flags, strict=True)
+            ]
         )
-    return case
+        for event in events:
+            post_save.send(
+                sender=CaseEvent,
+                instance=event,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=event._state.db,
+            )
+    return cases
 
 
 def case_register(*, data: CaseInput, actor) -> Case:

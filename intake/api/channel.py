@@ -19,7 +19,13 @@ from rest_framework import authentication, exceptions, permissions, serializers,
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.channel import channel_order_submit, channel_token_authenticate, guidance_for
+from intake.channel import (
+    BulkOrder,
+    channel_order_submit,
+    channel_orders_submit_many,
+    channel_token_authenticate,
+    guidance_for,
+)
 from intake.models import ChannelToken, OtherProceeding, Party
 from intake.services import CaseInput, PartyInput
 from luodian_platform.api.errors import _flatten, error_response
@@ -127,9 +133,26 @@ class ChannelPartyInput(serializers.Serializer):
     )
 
 
+class CachedSlugRelatedField(serializers.SlugRelatedField):
+    """A SlugRelatedField that, given ``slug_cache`` (a dict) in the context, loads its
+    queryset once for a whole batch instead of one query per order."""
+
+    def to_internal_value(self, data):
+        cache = self.context.get("slug_cache")
+        if cache is None:
+            return super().to_internal_value(data)
+        key = (self.field_name, self.slug_field)
+        if key not in cache:
+            cache[key] = {str(getattr(o, self.slug_field)): o for o in self.get_queryset()}
+        try:
+            return cache[key][str(data)]
+        except (KeyError, TypeError):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+
+
 class ChannelOrderInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, label="渠道工单号")
-    category = serializers.SlugRelatedField(
+    category = CachedSlugRelatedField(
         slug_field="code", queryset=Category.objects.filter(is_active=True), label="类别代码"
     )
     title = serializers.CharField(max_length=200, label="标题")
@@ -137,7 +160,7 @@ class ChannelOrderInput(serializers.Serializer):
     request = serializers.CharField(
         max_length=5000, required=False, allow_blank=True, default="", label="当事人诉求"
     )
-    township = serializers.SlugRelatedField(
+    township = CachedSlugRelatedField(
         slug_field="code",
         queryset=Township.objects.all(),
         required=False,
@@ -199,15 +222,19 @@ def field_errors(detail) -> dict[str, list[str]]:
     return out
 
 
+def _invalid(serializer) -> ServiceError:
+    return ServiceError(
+        _("提交的数据有误,请按字段提示修改。"), fields=field_errors(serializer.errors)
+    )
+
+
 def submit_payload(payload, *, channel: str, token=None, source: str = "api") -> dict:
     """Validate and store one order; returns a result dict. Used by the API, the bulk
     endpoint and the CSV importer, so all three validate and deduplicate the same way.
     Raises ``ServiceError`` (400, with fields) when the order is refused."""
     serializer = ChannelOrderInput(data=payload)
     if not serializer.is_valid():
-        raise ServiceError(
-            _("提交的数据有误,请按字段提示修改。"), fields=field_errors(serializer.errors)
-        )
+        raise _invalid(serializer)
     result = channel_order_submit(
         channel=channel,
         data=serializer.to_case_input(),
@@ -451,11 +478,79 @@ class ChannelBulkView(ChannelAPIView):
             return refused
         outer = BulkInput(data=request.data if isinstance(request.data, dict) else {})
         outer.is_valid(raise_exception=True)
-        results = [
-            process_one(i, order, channel=request.auth.channel, token=request.auth, source="bulk")
-            for i, order in enumerate(outer.validated_data["orders"])
-        ]
+        results = process_many(
+            outer.validated_data["orders"],
+            channel=request.auth.channel,
+            token=request.auth,
+            source="bulk",
+        )
         return Response(summarise(results))
+
+
+def _error_row(index: int, external_id, exc: ServiceError) -> dict:
+    return {
+        "index": index,
+        "external_id": external_id,
+        "status": "invalid",
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "fields": {
+                k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
+                for k, v in exc.fields.items()
+            },
+        },
+    }
+
+
+def process_many(orders: list, *, channel: str, token=None, source: str) -> list[dict]:
+    """A batch: every order validated first, the good ones stored together
+    (``intake.channel.channel_orders_submit_many``); one result row per order, in order,
+    the same rows ``process_one`` gives."""
+    context = {"slug_cache": {}}
+    batch = []
+    for order in orders:
+        serializer = ChannelOrderInput(data=order, context=context)
+        if serializer.is_valid():
+            batch.append(
+                BulkOrder(
+                    data=serializer.to_case_input(),
+                    payload=order,
+                    other_proceeding=serializer.validated_data["other_proceeding"],
+                )
+            )
+        else:
+            batch.append(BulkOrder(data=None, payload=order, error=_invalid(serializer)))
+    results = channel_orders_submit_many(channel=channel, orders=batch, token=token, source=source)
+    created_here = {
+        r.case.pk: r.other_proceeding
+        for r in results
+        if not isinstance(r, ServiceError) and r.created
+    }
+    rows = []
+    for index, (order, result) in enumerate(zip(orders, results, strict=True)):
+        external_id = order.get("external_id", "") if isinstance(order, dict) else ""
+        if isinstance(result, ServiceError):
+            rows.append(_error_row(index, external_id, result))
+            continue
+        proceeding = result.other_proceeding
+        if not result.created and not proceeding:
+            # An earlier order (or the same one earlier in this batch) says what it was.
+            proceeding = created_here.get(result.case.pk)
+            if proceeding is None:
+                order_row = getattr(result.case, "channel_order", None)
+                proceeding = order_row.other_proceeding if order_row else ""
+        rows.append(
+            {
+                "index": index,
+                "external_id": result.case.external_id,
+                "status": "created" if result.created else "existing",
+                "number": result.case.number,
+                "other_proceeding": proceeding,
+                "guidance": guidance_for(proceeding),
+            }
+        )
+    return rows
 
 
 def process_one(index: int, order, *, channel: str, token=None, source: str) -> dict:
@@ -464,19 +559,7 @@ def process_one(index: int, order, *, channel: str, token=None, source: str) -> 
     try:
         r = submit_payload(order, channel=channel, token=token, source=source)
     except ServiceError as exc:
-        return {
-            "index": index,
-            "external_id": external_id,
-            "status": "invalid",
-            "error": {
-                "code": exc.code,
-                "message": exc.message,
-                "fields": {
-                    k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
-                    for k, v in exc.fields.items()
-                },
-            },
-        }
+        return _error_row(index, external_id, exc)
     return {
         "index": index,
         "external_id": r["external_id"],
