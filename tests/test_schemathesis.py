@@ -22,6 +22,23 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """schemathesis calls the WSGI app directly, so Django's request signals run
+    ``close_old_connections``, which closes the test's connection (it sits inside the test
+    transaction) on PostgreSQL. Django's test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def dispatcher_token(dispatcher):
     from rest_framework.authtoken.models import Token
