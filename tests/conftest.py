@@ -159,3 +159,13 @@ def _real_services_when_required():
         assert connection.vendor == "postgresql", (
             "CI asked for PostgreSQL but got " + connection.vendor
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Tests must not see each other's cache (throttle counters, locks): on the CI run the
+    cache is a shared Redis database, and primary keys repeat after a transactional flush."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
