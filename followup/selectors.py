@@ -19,17 +19,23 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
+    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
+    IntegerField,
     Prefetch,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
+from django.db.models import Case as SqlCase
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +82,9 @@ class Period:
 def period_from(params, today: dt.date | None = None) -> Period:
     """month / quarter / year (of ``date``, default today) or custom ``start``–``end``."""
     today = today or local_date()
+    if not params.get("period") and (params.get("year") or "").isdigit():
+        # ``?year=2025`` (the benchmark's link) is the year 2025.
+        params = {"period": "year", "date": f"{int(params['year']):04d}-01-01"}
     kind = params.get("period") or "month"
     try:
         ref = dt.date.fromisoformat(params.get("date") or "") if params.get("date") else today
@@ -228,171 +237,280 @@ def _optional_model(app_label: str, name: str):
         return None
 
 
-def evaluation(*, period: Period, by: str, only: int | None = None) -> list[EvalRow]:
-    """Figures per department (``by="department"``) or township for ``period``, scored
-    and ranked. ``only`` restricts to one unit (a department officer's own row)."""
-    assert by in ("department", "township")
-    dim = f"{by}_id"
-    units = (Department if by == "department" else Township).objects.order_by("code")
-    if by == "department":
-        units = units.filter(is_active=True)
-    if only is not None:
-        units = units.filter(pk=only)
-    rows = {u.pk: EvalRow(key=u.pk, name=u.name) for u in units}
-    since, until = period.since, period.until
-    cases = Case.objects.filter(**{f"{dim}__in": list(rows)})
+# The two groupings. A case counts for its current department and its township; each
+# shared query below is grouped by both keys and its rows are folded into both tables.
+DIMS = ("department", "township")
 
-    for r in cases.filter(created_at__range=(since, until)).values(dim).annotate(n=Count("id")):
-        rows[r[dim]].received = r["n"]
 
-    handled = cases.filter(closed_at__range=(since, until))
+def _case_figures(cases: QuerySet[Case], since, until) -> QuerySet:
+    """One pass over the cases that concern the period, grouped by (department, township):
+    received, handled, on time, late, still open past the deadline, agreements, notices and
+    the sums of the handling / registration → agreement times (averages are sum ÷ count,
+    so they add up over townships), each a conditional aggregate."""
+    received = Q(created_at__range=(since, until))
+    closed = Q(closed_at__range=(since, until))
+    open_late = Q(state__in=HANDLING_STATES, due_at__lt=min(until, timezone.now()))
     reply_time = Coalesce("replied_at", "closed_at")
-    for r in handled.values(dim).annotate(
-        n=Count("id"),
-        on_time=Count("id", filter=Q(due_at__isnull=True) | Q(due_at__gte=reply_time)),
-        late=Count("id", filter=Q(due_at__lt=reply_time)),
-        agreements=Count("id", filter=Q(outcome=Outcome.AGREEMENT)),
-        notices=Count("id", filter=Q(outcome=Outcome.NOTICE)),
-        avg=Avg(HANDLING_TIME),
-        avg_agreement=Avg(AGREEMENT_TIME, filter=Q(outcome=Outcome.AGREEMENT)),
-    ):
-        row = rows[r[dim]]
-        row.handled, row.on_time, row.overdue = r["n"], r["on_time"], r["late"]
-        row.agreements, row.notices_doc = r["agreements"], r["notices"]
-        row.avg_hours = _hours(r["avg"])
-        row.avg_agreement_hours = _hours(r["avg_agreement"])
-    # Still open and already past the deadline count as overdue too.
-    for r in (
-        cases.filter(state__in=HANDLING_STATES, due_at__lt=min(until, timezone.now()))
-        .values(dim)
-        .annotate(n=Count("id"))
-    ):
-        rows[r[dim]].overdue += r["n"]
+    agreement = closed & Q(outcome=Outcome.AGREEMENT)
+    return (
+        cases.filter(received | closed | open_late)
+        .values("department_id", "township_id")
+        .annotate(
+            received=Count("id", filter=received),
+            handled=Count("id", filter=closed),
+            on_time=Count(
+                "id", filter=closed & (Q(due_at__isnull=True) | Q(due_at__gte=reply_time))
+            ),
+            late=Count("id", filter=closed & Q(due_at__lt=reply_time)),
+            open_late=Count("id", filter=open_late),
+            agreements=Count("id", filter=agreement),
+            notices=Count("id", filter=closed & Q(outcome=Outcome.NOTICE)),
+            time_sum=Sum(HANDLING_TIME, filter=closed),
+            agreement_time_sum=Sum(AGREEMENT_TIME, filter=agreement),
+        )
+        .order_by()
+    )
 
+
+def _medians(handled: QuerySet[Case], by: str) -> dict[int, float]:
+    """Median handling time (hours) per unit: ``percentile_cont`` on PostgreSQL (one
+    grouped query); elsewhere (SQLite, tests) one query for the durations — numbers, not
+    case objects — and the median in Python."""
+    dim = f"{by}_id"
     if connection.vendor == "postgresql":
         seconds = Func(
-            HANDLING_TIME,
-            template="EXTRACT(EPOCH FROM %(expressions)s)",
-            output_field=FloatField(),
+            HANDLING_TIME, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
         )
-        for r in handled.values(dim).annotate(m=Median(seconds)):
-            if r["m"] is not None:
-                rows[r[dim]].median_hours = round(r["m"] / 3600, 2)
-    else:
-        per: dict[int, list[float]] = defaultdict(list)
-        for key, dur in handled.values_list(dim).annotate(d=HANDLING_TIME).values_list(dim, "d"):
-            per[key].append(_hours(dur))
-        for key, values in per.items():
-            rows[key].median_hours = round(statistics.median(values), 2)
+        return {
+            r[dim]: round(r["m"] / 3600, 2)
+            for r in handled.values(dim).annotate(m=Median(seconds)).order_by()
+            if r["m"] is not None
+        }
+    per: dict[int, list[float]] = defaultdict(list)
+    for key, dur in handled.annotate(d=HANDLING_TIME).values_list(dim, "d").order_by():
+        per[key].append(_hours(dur))
+    return {key: round(statistics.median(values), 2) for key, values in per.items()}
 
-    events = CaseEvent.objects.filter(at__range=(since, until))
-    if by == "department":
-        codes = dict(units.values_list("code", "pk"))
-        for r in (
-            events.filter(transition="dispatch")
-            .values("payload__department")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            if r["payload__department"] in codes:
-                rows[codes[r["payload__department"]]].dispatches = r["n"]
-        ret_dim = "actor__department_id"
-    else:
-        for r in (
-            events.filter(transition="dispatch", case__township__in=list(rows))
-            .values("case__township_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            rows[r["case__township_id"]].dispatches = r["n"]
-        ret_dim = "case__township_id"
-    for r in (
-        events.filter(transition="return_case", **{f"{ret_dim}__in": list(rows)})
-        .values(ret_dim)
+
+def _event_figures(*, since, until) -> QuerySet:
+    """One pass over the period's dispatch / return / reopen events, grouped by transition,
+    the department each one counts for (dispatch: the department named in the event — a
+    code; return: the returning officer's department; reopen: the case's department) and
+    the case's township."""
+    return (
+        CaseEvent.objects.filter(
+            at__range=(since, until), transition__in=("dispatch", "return_case", "reopen")
+        )
+        .annotate(
+            code=SqlCase(
+                When(transition="dispatch", then=KeyTextTransform("department", "payload")),
+                default=None,
+                output_field=CharField(),
+            ),
+            dept=SqlCase(
+                When(transition="return_case", then=F("actor__department_id")),
+                When(transition="reopen", then=F("case__department_id")),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            town=F("case__township_id"),
+        )
+        .values("transition", "code", "dept", "town")
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        rows[r[ret_dim]].returns = r["n"]
-    for r in (
-        events.filter(transition="reopen", **{f"case__{dim}__in": list(rows)})
-        .values(f"case__{dim}")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        rows[r[f"case__{dim}"]].rework = r["n"]
+    )
 
-    for r in (
-        Visit.objects.filter(
-            status=Visit.Status.DONE,
-            completed_at__range=(since, until),
-            **{f"case__{dim}__in": list(rows)},
-        )
-        .values(f"case__{dim}")
-        .annotate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
-        .order_by()
-    ):
-        rows[r[f"case__{dim}"]].rated += r["n"]
-        rows[r[f"case__{dim}"]].positive += r["pos"]
-    for r in (
-        SatisfactionResult.objects.filter(
-            rated_at__range=(since, until), **{f"case__{dim}__in": list(rows)}
-        )
-        .values(f"case__{dim}")
-        .annotate(n=Count("id"), pos=Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)))
-        .order_by()
-    ):
-        rows[r[f"case__{dim}"]].rated += r["n"]
-        rows[r[f"case__{dim}"]].positive += r["pos"]
 
+def _other_figures(*, period: Period, townships: bool):
+    """The figures kept in other tables — completed visits and 12345 results (rated /
+    positive), urges / supervision orders / notices, corrections and court filings — as
+    grouped subqueries of one ``UNION ALL``: rows ``(dept, town, kind, n, pos)``."""
+    since, until = period.since, period.until
+    positive = Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION))
+
+    def grouped(qs, dept, town, kind, n, pos=None):
+        return (
+            qs.annotate(dept=dept, town=town, kind=kind)
+            .values("dept", "town", "kind")
+            .annotate(n=n, pos=pos if pos is not None else Value(0))
+            .order_by()
+        )
+
+    def label(text):
+        return Value(text, output_field=CharField())
+
+    parts = [
+        grouped(
+            Visit.objects.filter(status=Visit.Status.DONE, completed_at__range=(since, until)),
+            F("case__department_id"),
+            F("case__township_id"),
+            label("rated"),
+            Count("id"),
+            positive,
+        ),
+        grouped(
+            SatisfactionResult.objects.filter(rated_at__range=(since, until)),
+            F("case__department_id"),
+            F("case__township_id"),
+            label("rated"),
+            Count("id"),
+            positive,
+        ),
+    ]
     supervision = _optional_model("dispatch", "Supervision")
     if supervision is not None:
-        sdim = "department_id" if by == "department" else "case__township_id"
-        for r in (
-            supervision.objects.filter(
-                created_at__range=(since, until), **{f"{sdim}__in": list(rows)}
+        parts.append(
+            grouped(
+                supervision.objects.filter(created_at__range=(since, until)),
+                F("department_id"),
+                F("case__township_id"),
+                SqlCase(
+                    *(
+                        When(level=level, then=label(attr))
+                        for level, attr in ((1, "urges"), (2, "supervisions"), (3, "notices"))
+                    ),
+                    default=label(""),
+                    output_field=CharField(),
+                ),
+                Count("id"),
             )
-            .values(sdim, "level")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            attr = {1: "urges", 2: "supervisions", 3: "notices"}.get(r["level"])
-            if attr:
-                setattr(rows[r[sdim]], attr, r["n"])
+        )
     correction = _optional_model("dispatch", "Correction")
     if correction is not None:
-        cdim = "department_id" if by == "department" else "case__township_id"
-        for r in (
-            correction.objects.filter(
-                created_at__range=(since, until), **{f"{cdim}__in": list(rows)}
+        parts.append(
+            grouped(
+                correction.objects.filter(created_at__range=(since, until)),
+                F("department_id"),
+                F("case__township_id"),
+                label("corrections"),
+                Count("id"),
             )
-            .values(cdim)
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            rows[r[cdim]].corrections = r["n"]
+        )
+    if townships:
+        parts.append(
+            grouped(
+                CourtFiling.objects.filter(
+                    month__range=(period.start.replace(day=1), period.end),
+                    township__isnull=False,
+                ),
+                Value(None, output_field=IntegerField()),
+                F("township_id"),
+                label("filings"),
+                Sum(F("civil") + F("administrative")),
+            )
+        )
+    return parts[0].union(*parts[1:], all=True)
 
-    if by == "township":
-        pops = {
-            pk: reg + flo
-            for pk, reg, flo in units.values_list(
-                "pk", "registered_population", "floating_population"
-            )
-        }
-        for r in (
-            CourtFiling.objects.filter(
-                month__range=(period.start.replace(day=1), period.end), township__in=list(rows)
-            )
-            .values("township_id")
-            .annotate(n=Sum(F("civil") + F("administrative")))
-            .order_by()
-        ):
-            rows[r["township_id"]].filings = r["n"]
-        for pk, row in rows.items():
-            row.population = pops.get(pk)
-            if row.filings is not None:
-                row.lawsuit_rate = rate_per_10k(row.filings, row.population or 0)
+
+def evaluation_tables(
+    *, period: Period, department: int | None = None, townships: bool = True
+) -> tuple[list[EvalRow], list[EvalRow]]:
+    """The department table (only ``department``'s row when given: a department officer's
+    own) and, with ``townships``, the township table for ``period``, scored and ranked.
+
+    A fixed number of set-based queries whatever the number of cases, shared by the two
+    tables: the units (2), one conditional aggregate over cases grouped by (department,
+    township), the median per table (2), one pass over events, one ``UNION ALL`` of the
+    grouped other tables and the weights."""
+    since, until = period.since, period.until
+    departments = Department.objects.filter(is_active=True).order_by("code")
+    if department is not None:
+        departments = departments.filter(pk=department)
+    units = {"department": list(departments)}
+    units["township"] = list(Township.objects.order_by("code")) if townships else []
+    tables = {by: {u.pk: EvalRow(key=u.pk, name=u.name) for u in units[by]} for by in DIMS}
+
+    def targets(department_id, township_id):
+        """The rows a (department, township) group adds to."""
+        out = []
+        if department_id in tables["department"]:
+            out.append(tables["department"][department_id])
+        if township_id in tables["township"]:
+            out.append(tables["township"][township_id])
+        return out
+
+    cases = Case.objects.filter(
+        Q(department_id__in=list(tables["department"]))
+        | Q(township_id__in=list(tables["township"]))
+    )
+    sums = defaultdict(lambda: [0, 0])  # id(row) -> [handling time sum, agreement time sum]
+    for r in _case_figures(cases, since, until):
+        for row in targets(r["department_id"], r["township_id"]):
+            row.received += r["received"]
+            row.handled += r["handled"]
+            row.on_time += r["on_time"]
+            # Handled late, plus still open and already past the deadline.
+            row.overdue += r["late"] + r["open_late"]
+            row.agreements += r["agreements"]
+            row.notices_doc += r["notices"]
+            acc = sums[id(row)]
+            acc[0] += _microseconds(r["time_sum"])
+            acc[1] += _microseconds(r["agreement_time_sum"])
+    for by in DIMS:
+        table = tables[by]
+        if not table:
+            continue
+        for row in table.values():
+            acc = sums.get(id(row))
+            if acc and row.handled:
+                row.avg_hours = _hours(acc[0] / row.handled)
+            if acc and row.agreements:
+                row.avg_agreement_hours = _hours(acc[1] / row.agreements)
+        handled = Case.objects.filter(
+            closed_at__range=(since, until), **{f"{by}_id__in": list(table)}
+        )
+        for key, median in _medians(handled, by).items():
+            table[key].median_hours = median
+
+    codes = {u.code: u.pk for u in units["department"]}
+    attr = {"dispatch": "dispatches", "return_case": "returns", "reopen": "rework"}
+    for r in _event_figures(since=since, until=until):
+        name = attr[r["transition"]]
+        department_id = codes.get(r["code"]) if r["code"] is not None else r["dept"]
+        for row in targets(department_id, r["town"]):
+            setattr(row, name, getattr(row, name) + r["n"])
+
+    for r in _other_figures(period=period, townships=bool(units["township"])):
+        if not r["kind"]:
+            continue
+        for row in targets(r["dept"], r["town"]):
+            if r["kind"] == "rated":
+                row.rated += r["n"]
+                row.positive += r["pos"]
+            elif r["kind"] == "filings":
+                row.filings = (row.filings or 0) + (r["n"] or 0)
+            else:
+                setattr(row, r["kind"], getattr(row, r["kind"]) + r["n"])
+
+    for unit in units["township"]:
+        row = tables["township"][unit.pk]
+        row.population = unit.registered_population + unit.floating_population
+        if row.filings is not None:
+            row.lawsuit_rate = rate_per_10k(row.filings, row.population or 0)
 
     w = weights()
+    return _ranked(tables["department"], w), _ranked(tables["township"], w)
+
+
+def evaluation(*, period: Period, by: str, only: int | None = None) -> list[EvalRow]:
+    """Figures per department (``by="department"``) or township for ``period``, scored
+    and ranked. ``only`` restricts the departments to one (a department officer's own
+    row). Pages that show both tables call :func:`evaluation_tables` once."""
+    assert by in DIMS
+    if by == "department":
+        return evaluation_tables(period=period, department=only, townships=False)[0]
+    return evaluation_tables(period=period, department=-1)[1]
+
+
+def _microseconds(value) -> float:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return value / dt.timedelta(microseconds=1)
+    return float(value)  # SQLite: microseconds
+
+
+def _ranked(rows: dict[int, EvalRow], w: dict[str, Decimal]) -> list[EvalRow]:
     for row in rows.values():
         row.on_time_rate = _ratio(row.on_time, row.handled)
         row.routing_accuracy = (

@@ -139,8 +139,9 @@ def evaluation_page(request):
         raise PermissionDenied
     period = selectors.period_from(request.GET)
     only = None if county else own
-    departments = selectors.evaluation(period=period, by="department", only=only)
-    townships = selectors.evaluation(period=period, by="township") if county else []
+    departments, townships = selectors.evaluation_tables(
+        period=period, department=only, townships=county
+    )
     if request.GET.get("format") == "xlsx":
         tables = [(_("部门考评"), departments)]
         if county:

@@ -218,3 +218,27 @@ def test_dashboard_shows_lawsuit_rate_and_court_filing_form_saves(client, superv
         t.registered_population + t.floating_population for t in Township.objects.all()
     )
     assert str(round(32 * 10000 / population, 2)) in page.content.decode()
+
+
+def test_evaluation_query_count_does_not_grow_with_cases(march, rsj):
+    """Set-based figures: the same number of queries with 10 and 200 more cases (and
+    closed ones, so the median and the averages have rows), both tables at once."""
+    from followup.selectors import evaluation_tables
+
+    def closed_bulk(n, start):
+        _bulk_cases(n, start, rsj)
+        Case.objects.filter(number__startswith="BULK-", closed_at__isnull=True).update(
+            created_at=at(5, 9), closed_at=at(6, 9), replied_at=at(6, 8), state="closed"
+        )
+
+    closed_bulk(10, 0)
+    evaluation_tables(period=MARCH)  # warm caches (content types)
+    with CaptureQueriesContext(connection) as small:
+        departments, townships = evaluation_tables(period=MARCH)
+    closed_bulk(190, 10)
+    with CaptureQueriesContext(connection) as large:
+        departments, townships = evaluation_tables(period=MARCH)
+    row = next(r for r in departments if r.key == rsj.pk)
+    assert row.handled == 3 + 200 and sum(t.handled for t in townships) == 3 + 200
+    assert len(large) == len(small), [q["sql"][:80] for q in large]
+    assert len(large) <= 12
