@@ -15,6 +15,28 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/agreement/new/", views.agreement_new, name="agreement_new"),
     path("cases/<int:pk>/notice/new/", views.notice_new, name="notice_new"),
+    path("cases/<int:pk>/joint/", views.joint_mediation, name="joint"),
+    path("judicial-confirmations/<int:pk>/", views.judicial_confirmation, name="jc"),
+    path(
+        "judicial-confirmations/<int:pk>/apply/",
+        views.judicial_confirmation_apply,
+        name="jc_apply",
+    ),
+    path(
+        "judicial-confirmations/<int:pk>/accept/",
+        views.judicial_confirmation_accept,
+        name="jc_accept",
+    ),
+    path(
+        "judicial-confirmations/<int:pk>/decide/",
+        views.judicial_confirmation_decide,
+        name="jc_decide",
+    ),
+    path(
+        "judicial-confirmations/<int:pk>/extend/",
+        views.judicial_confirmation_extend,
+        name="jc_extend",
+    ),
     path("agreements/<int:pk>/", views.agreement_page, name="agreement"),
     path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
     path("notices/<int:pk>/", views.notice_page, name="notice"),

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,14 +15,22 @@ from django.utils.translation import gettext as _
 
 from intake.models import State
 from intake.selectors import case_get, case_list
-from luodian_platform.errors import ServiceError
+from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, Window
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
-from luodian_platform.workcal import end_of_day
+from luodian_platform.workcal import end_of_day, local_date
 
 from . import documents, selectors, services
-from .models import AgreementParty, CourtReferral, LegalService, Mediator
+from .forms import JC_STEPS, JointMediationForm
+from .models import (
+    AgreementParty,
+    CourtReferral,
+    JointMediation,
+    JudicialConfirmation,
+    LegalService,
+    Mediator,
+)
 
 MEDIATION_ROLES = (Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR)
 
@@ -103,6 +112,13 @@ def case_mediation(request, pk: int):
             "agreements": case.agreements.all(),
             "notices": case.mediation_notices.all(),
             "referral": CourtReferral.objects.filter(case=case).first(),
+            "joint": _joint_of(case),
+            "confirmations": [
+                _jc_window(jc)
+                for jc in JudicialConfirmation.objects.filter(agreement__case=case)
+                .select_related("agreement")
+                .order_by("pk")
+            ],
             "can_mediate": services.may_mediate(case, request.user),
             "is_dispatcher": services.is_dispatcher(request.user),
             "errors": errors,
@@ -408,3 +424,185 @@ def legal_services(request):
         },
         status=400 if errors else 200,
     )
+
+
+# --- joint mediation and judicial confirmation ------------------------------------------
+
+
+def _refuse(exc: ServiceError) -> None:
+    """A service's 403/404 answer as the page's 403/404 (like ``role_required``)."""
+    if isinstance(exc, NotAllowed):
+        raise PermissionDenied(exc.message)
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+
+
+def _joint_of(case) -> JointMediation | None:
+    return (
+        JointMediation.objects.filter(case=case)
+        .select_related("lead_department")
+        .prefetch_related("departments", "experts")
+        .first()
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def joint_mediation(request, pk: int):
+    """联合调解: the lead department, participating departments and experts of a case."""
+    case = _case_or_404(request, pk)
+    joint = _joint_of(case)
+    status = 200
+    if request.method == "POST":
+        if not services.may_mediate(case, request.user):
+            raise PermissionDenied
+        form = JointMediationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.joint_mediation_set(
+                    case_id=case.pk,
+                    actor=request.user,
+                    lead_department=form.cleaned_data["lead_department"],
+                    departments=list(form.cleaned_data["departments"]),
+                    experts=list(form.cleaned_data["experts"]),
+                    note=form.cleaned_data["note"].strip(),
+                )
+            except ServiceError as exc:
+                _refuse(exc)
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("已组织联合调解。"))
+                return redirect("mediation:joint", pk=case.pk)
+        status = status if status != 200 else 400
+        messages.error(request, _("联合调解信息有误,请按提示修改。"))
+    else:
+        initial = {"lead_department": case.department_id}
+        if joint is not None:
+            initial = {
+                "lead_department": joint.lead_department_id,
+                "departments": [d.pk for d in joint.departments.all()],
+                "experts": [e.pk for e in joint.experts.all()],
+                "note": joint.note,
+            }
+        form = JointMediationForm(initial=initial)
+    return render(
+        request,
+        "mediation/joint.html",
+        {
+            "case": case,
+            "joint": joint,
+            "form": form,
+            "can_mediate": services.may_mediate(case, request.user) and case.is_open,
+        },
+        status=status,
+    )
+
+
+def _jc_window(jc: JudicialConfirmation) -> dict:
+    """The application window of a confirmation: days left, reminder date, current step."""
+    today = local_date()
+    days_left = (local_date(jc.window_ends_at) - today).days
+    if jc.decided_at:
+        step = "decided"
+    elif jc.accepted_at:
+        step = "accepted"
+    elif jc.applied_at:
+        step = "applied"
+    elif days_left < 0:
+        step = "expired"
+    else:
+        step = "open"
+    return {
+        "jc": jc,
+        "days_left": max(days_left, 0),
+        "remind_on": local_date(jc.remind_at),
+        "window_ends_on": local_date(jc.window_ends_at),
+        "step": step,
+    }
+
+
+def _jc_or_404(request, pk: int) -> JudicialConfirmation:
+    jc = selectors.judicial_confirmation_get(user=request.user, pk=pk)
+    if jc is None:
+        raise Http404
+    return jc
+
+
+def _jc_forms(jc: JudicialConfirmation) -> dict:
+    """The steps that can be recorded now (the service still has the last word)."""
+    allowed = {
+        "apply": not jc.applied_at,
+        "accept": bool(jc.applied_at) and not jc.accepted_at and not jc.decided_at,
+        "extend": bool(jc.accepted_at) and not jc.decided_at and not jc.extended,
+        "decide": bool(jc.applied_at) and not jc.decided_at,
+    }
+    return {step: JC_STEPS[step](prefix=step) for step, ok in allowed.items() if ok}
+
+
+def _jc_render(request, jc: JudicialConfirmation, forms: dict, status: int = 200):
+    case = jc.agreement.case
+    return render(
+        request,
+        "mediation/judicial_confirmation.html",
+        {
+            "case": case,
+            "agreement": jc.agreement,
+            "window": _jc_window(jc),
+            "forms": forms,
+            "can_mediate": services.may_mediate(case, request.user),
+        },
+        status=status,
+    )
+
+
+@role_required(*MEDIATION_ROLES)
+def judicial_confirmation(request, pk: int):
+    """司法确认: the 30-day window and the court's steps, each a small form."""
+    jc = _jc_or_404(request, pk)
+    return _jc_render(request, jc, _jc_forms(jc))
+
+
+JC_SERVICES = {
+    "apply": (services.judicial_confirmation_apply, _("已登记司法确认申请。")),
+    "accept": (services.judicial_confirmation_accept, _("已登记法院受理。")),
+    "decide": (services.judicial_confirmation_decide, _("已登记法院决定。")),
+    "extend": (services.judicial_confirmation_extend, _("已登记延长确认期限。")),
+}
+
+
+def _jc_step(step: str):
+    @role_required(*MEDIATION_ROLES)
+    def view(request, pk: int):
+        jc = _jc_or_404(request, pk)
+        if request.method != "POST":
+            return redirect("mediation:jc", pk=jc.pk)
+        if not services.may_mediate(jc.agreement.case, request.user):
+            raise PermissionDenied
+        form = JC_STEPS[step](request.POST, prefix=step)
+        status = 400
+        if form.is_valid():
+            call, done = JC_SERVICES[step]
+            data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+            try:
+                call(jc_id=jc.pk, actor=request.user, **{k: v for k, v in data.items() if v})
+            except ServiceError as exc:
+                _refuse(exc)
+                form.add_service_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, done)
+                return redirect("mediation:jc", pk=jc.pk)
+        messages.error(request, _("填写有误,请按提示修改。"))
+        jc.refresh_from_db()
+        forms = _jc_forms(jc)
+        forms[step] = form
+        return _jc_render(request, jc, forms, status=status)
+
+    view.__name__ = view.__qualname__ = f"judicial_confirmation_{step}"
+    return view
+
+
+judicial_confirmation_apply = _jc_step("apply")
+judicial_confirmation_accept = _jc_step("accept")
+judicial_confirmation_decide = _jc_step("decide")
+judicial_confirmation_extend = _jc_step("extend")

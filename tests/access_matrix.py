@@ -643,6 +643,28 @@ MATRIX: dict[str, Rule] = {
     ),
     "mediation:agreement_new": page(MEDIATION | {"admin"}, kwargs=_case),
     "mediation:notice_new": page(MEDIATION | {"admin"}, kwargs=_case),
+    "mediation:joint": page(MEDIATION | {"admin"}, kwargs=_case),
+    "mediation:jc": page(MEDIATION | {"admin"}, **_on("jc")),
+    "mediation:jc_apply": page(
+        MEDIATES, method="post", **_on("jc"), data=lambda w: {}, ok=ACCESS_PASSED
+    ),
+    "mediation:jc_accept": page(
+        MEDIATES, method="post", **_on("jc_applied"), data=lambda w: {}, ok=ACCESS_PASSED
+    ),
+    "mediation:jc_decide": page(
+        MEDIATES,
+        method="post",
+        **_on("jc_applied"),
+        data=lambda w: {"decide-decision": "confirmed"},
+        ok=ACCESS_PASSED,
+    ),
+    "mediation:jc_extend": page(
+        MEDIATES,
+        method="post",
+        **_on("jc_accepted"),
+        data=lambda w: {"extend-confirm": "on"},
+        ok=ACCESS_PASSED,
+    ),
     "mediation:agreement": page(SEES_CASE, **_on("agreement")),
     "mediation:agreement_pdf": page(SEES_CASE, **_on("agreement")),
     "mediation:notice": page(SEES_CASE, **_on("notice")),

@@ -59,7 +59,10 @@ def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
             ("dispatcher-inbox", "intake:inbox", ()),
             ("dispatcher-corrections", "dispatch:corrections", ()),
         ],
-        "officer": [("officer-notifications", "followup:notifications", ())],
+        "officer": [
+            ("officer-notifications", "followup:notifications", ()),
+            ("officer-joint-mediation", "mediation:joint", (cases["accepted"],)),
+        ],
         "supervisor": [("supervisor-audit-log", "audit:log", ())],
     }
     out = list(pages[role])
@@ -112,4 +115,53 @@ def test_not_found_page(page):
     assert_chinese(page)
     found = axe_violations(page)
     screenshot(page, "officer2-404")
+    assert not found, found
+
+
+def _effective_agreement(case_pk: int) -> int:
+    """An agreement that took effect on the case (through the services): its judicial
+    confirmation's id."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from intake.models import Case
+    from luodian_platform.models import Department, User
+    from mediation import services
+    from mediation.models import Mediator
+
+    officer = User.objects.get(username="officer")
+    wei = Mediator.objects.get(name="韦国强", kind="committee")
+    services.mediator_assign(case_id=case_pk, mediator_id=wei.pk, actor=officer)
+    case = Case.objects.get(pk=case_pk)
+    agreement = services.agreement_record(
+        case_id=case_pk,
+        actor=officer,
+        committee=Department.objects.get(code="tj-labour"),
+        mediator_id=wei.pk,
+        facts="申请人在被申请人工地务工三个月,工资12000元未结清。",
+        issues="欠付工资数额及支付时间。",
+        liabilities="被申请人应支付拖欠工资。",
+        parties=[
+            services.AgreementPartyInput(party_id=p.pk, sign_method="signature")
+            for p in case.parties.all()
+        ],
+        terms=[
+            services.AgreementTermInput(
+                content="支付工资12000元",
+                performance_method="银行转账",
+                due_at=timezone.now() + dt.timedelta(days=7),
+            )
+        ],
+        mediator_signed=True,
+        committee_sealed=True,
+    )
+    return agreement.judicial_confirmation.pk
+
+
+def test_judicial_confirmation_page(page):
+    """The judicial-confirmation window and its forms, as the case department's officer."""
+    jc_pk = _effective_agreement(seed_cases()["accepted"])
+    login_as(page, "officer")
+    found = _check(page, "officer-judicial-confirmation", reverse("mediation:jc", args=[jc_pk]))
     assert not found, found
