@@ -51,13 +51,11 @@ format: venv
 check: venv
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py compilemessages_check
+	$(PY) manage.py i18n_check
 
 messages: venv
-	for app in luodian_platform intake dispatch mediation followup; do \
-	  (cd $$app && ../$(PY) ../manage.py makemessages -l en --no-obsolete >/dev/null); done
-	$(PY) manage.py makemessages -l en --no-obsolete -i '.venv/*' -i 'luodian_platform/*' -i 'intake/*' -i 'dispatch/*' -i 'mediation/*' -i 'followup/*' >/dev/null
-	$(PY) manage.py compilemessages -i .venv >/dev/null
+	$(PY) manage.py makemessages -l en --no-obsolete -i '.venv/*' -i 'var/*' -i 'staticfiles/*' -i 'tests/*' -i 'bench/*'
+	$(PY) manage.py compilemessages -i .venv
 
 worker: venv
 	$(VENV)/bin/celery -A luodian_platform worker --loglevel=INFO

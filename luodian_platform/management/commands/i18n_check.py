@@ -16,8 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-APPS = ["luodian_platform", "intake", "dispatch", "mediation", "followup"]
-
 
 def catalogs() -> list[Path]:
     base = Path(settings.BASE_DIR)
