@@ -579,25 +579,23 @@ def dashboard(*, user, period: Period) -> dict:
     since, until = period.since, period.until
     base = Case.objects.visible_to(user)
     in_period = base.filter(created_at__range=(since, until))
-    head = base.aggregate(
+    today_start = dt.datetime.combine(local_date(now), dt.time.min, tzinfo=local_tz())
+    # Three aggregates, each over the rows one index selects (created_at; state; closed_at),
+    # instead of one conditional aggregate that must scan every case (0.33 s at 1M cases).
+    head = base.filter(created_at__gte=min(since, today_start)).aggregate(
         new=Count("id", filter=Q(created_at__range=(since, until))),
-        today=Count(
-            "id",
-            filter=Q(
-                created_at__gte=dt.datetime.combine(local_date(now), dt.time.min, tzinfo=local_tz())
-            ),
-        ),
-        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        today=Count("id", filter=Q(created_at__gte=today_start)),
+    )
+    head |= base.filter(state__in=OPEN_STATES).aggregate(
+        open=Count("id"),
         overdue=Count("id", filter=Q(state__in=HANDLING_STATES, due_at__lt=now)),
-        high_risk=Count("id", filter=Q(state__in=OPEN_STATES, risk_level="high")),
-        handled=Count("id", filter=Q(closed_at__range=(since, until))),
-        agreements=Count(
-            "id", filter=Q(closed_at__range=(since, until), outcome=Outcome.AGREEMENT)
-        ),
-        notices=Count("id", filter=Q(closed_at__range=(since, until), outcome=Outcome.NOTICE)),
-        avg_agreement=Avg(
-            AGREEMENT_TIME, filter=Q(closed_at__range=(since, until), outcome=Outcome.AGREEMENT)
-        ),
+        high_risk=Count("id", filter=Q(risk_level="high")),
+    )
+    head |= base.filter(closed_at__range=(since, until)).aggregate(
+        handled=Count("id"),
+        agreements=Count("id", filter=Q(outcome=Outcome.AGREEMENT)),
+        notices=Count("id", filter=Q(outcome=Outcome.NOTICE)),
+        avg_agreement=Avg(AGREEMENT_TIME, filter=Q(outcome=Outcome.AGREEMENT)),
     )
     visits = Visit.objects.filter(
         status=Visit.Status.DONE, completed_at__range=(since, until), case__in=base
@@ -644,6 +642,8 @@ def dashboard(*, user, period: Period) -> dict:
             | Q(state__in=HANDLING_STATES, due_at__lt=now + dt.timedelta(days=1))
         )
         .select_related("department", "township", "category")
+        # The watch list shows numbers, titles and flags: leave the long texts in the table.
+        .defer("facts", "request", "reply_text", "reject_reason")
         .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "pk")))
         .order_by("due_at", "-created_at")[:40]
     )
