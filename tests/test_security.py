@@ -196,32 +196,35 @@ def test_channel_requests_are_limited_per_token(admin_user, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"channel": "3/min", "channel_bulk": "1/min"},
     }
+    # The settings fixture's change reloads DRF's api_settings (setting_changed), and the
+    # throttle reads its rates per request; the fixture restores both after the test.
+    _, raw_a = channel_token_issue(channel="hotline_12345", name="A", actor=admin_user)
+    _, raw_b = channel_token_issue(channel="zongzhi", name="B", actor=admin_user)
+    view, factory = _channel_view("channel"), APIRequestFactory()
+
+    def call(raw, addr="10.1.1.1"):
+        request = factory.post(
+            "/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw}", REMOTE_ADDR=addr
+        )
+        return view(request)
+
+    assert [call(raw_a).status_code for _ in range(3)] == [200, 200, 200]
+    refused = call(raw_a, addr="10.9.9.9")  # another address, same token: same budget
+    assert refused.status_code == 429 and "Retry-After" in refused
+    assert call(raw_b).status_code == 200  # another channel's token has its own budget
+    bulk = _channel_view("channel_bulk")
+    request = factory.post("/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw_b}")
+    assert bulk(request).status_code == 200
+    request = factory.post("/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw_b}")
+    assert bulk(request).status_code == 429
+
+
+def test_throttle_rate_changes_do_not_leak_between_tests():
     from rest_framework.settings import api_settings
 
-    api_settings.reload()
-    ChannelRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        _, raw_a = channel_token_issue(channel="hotline_12345", name="A", actor=admin_user)
-        _, raw_b = channel_token_issue(channel="zongzhi", name="B", actor=admin_user)
-        view, factory = _channel_view("channel"), APIRequestFactory()
-
-        def call(raw, addr="10.1.1.1"):
-            request = factory.post(
-                "/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw}", REMOTE_ADDR=addr
-            )
-            return view(request)
-
-        assert [call(raw_a).status_code for _ in range(3)] == [200, 200, 200]
-        refused = call(raw_a, addr="10.9.9.9")  # another address, same token: same budget
-        assert refused.status_code == 429 and "Retry-After" in refused
-        assert call(raw_b).status_code == 200  # another channel's token has its own budget
-        bulk = _channel_view("channel_bulk")
-        request = factory.post("/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw_b}")
-        assert bulk(request).status_code == 200
-        request = factory.post("/x/", {}, format="json", HTTP_AUTHORIZATION=f"Channel {raw_b}")
-        assert bulk(request).status_code == 429
-    finally:
-        ChannelRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    throttle = ChannelRateThrottle()
+    throttle.scope = "channel"
+    assert throttle.get_rate() == api_settings.DEFAULT_THROTTLE_RATES["channel"] != "3/min"
 
 
 def test_throttle_rates_are_configured(settings):

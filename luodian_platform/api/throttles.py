@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.authentication import get_authorization_header
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -44,6 +45,16 @@ class ChannelRateThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_rate(self) -> str:
+        # Read the rates on every request (DRF copies them into a class attribute at import,
+        # which then ignores a settings change — and once leaked a test's 3/min to others).
+        from rest_framework.settings import api_settings
+
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError as exc:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from exc
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.token_ident(request)}
