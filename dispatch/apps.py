@@ -7,7 +7,7 @@ class DispatchConfig(AppConfig):
     verbose_name = _("研判调度")
 
     def ready(self) -> None:
-        from intake.models import TRANSITION_LABELS, register_visibility
+        from intake.models import register_event_labels, register_visibility
         from luodian_platform.roles import Role
 
         from . import dispatch_actions, panels, selectors
@@ -20,7 +20,7 @@ class DispatchConfig(AppConfig):
         register_visibility(Role.MEDIATOR, selectors.co_handling_q)
         # Event-log rows this app writes that are not state transitions: labels for the
         # case timeline (the log is intake's; the words are ours).
-        TRANSITION_LABELS.update(
+        register_event_labels(
             {
                 "extension_requested": _("申请延期"),
                 "extension_approved": _("批准延期"),

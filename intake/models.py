@@ -656,6 +656,14 @@ def _collect_labels() -> dict[str, str]:
 TRANSITION_LABELS = _collect_labels()
 
 
+def register_event_labels(labels: dict[str, str]) -> None:
+    """Downstream apps name the event-log rows they write that are not state transitions
+    (extensions, urges, mediator assignments…) so the case timeline can show them.
+    A transition's own label is never overridden."""
+    for name, label in labels.items():
+        TRANSITION_LABELS.setdefault(name, label)
+
+
 # --- channel intake (统一信息收集) ------------------------------------------------------
 
 

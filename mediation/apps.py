@@ -9,7 +9,7 @@ class MediationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
-        from intake.models import TRANSITION_LABELS, register_visibility
+        from intake.models import register_event_labels, register_visibility
         from intake.panels import CasePanel, register_panel
         from luodian_platform.roles import Role
 
@@ -39,8 +39,7 @@ class MediationConfig(AppConfig):
         register_visibility(Role.MEDIATOR, joins_joint_mediation)
 
         # Event-log rows this app writes that are not state changes: readable labels.
-        for name, label in panels.EVENT_LABELS.items():
-            TRANSITION_LABELS.setdefault(name, label)
+        register_event_labels(panels.EVENT_LABELS)
         register_panel(
             CasePanel(
                 key="mediation",
