@@ -236,15 +236,11 @@ def phone_reveal(*, visit_id: int, party_id: int, actor) -> str:
     """The full phone number of a party of the visit's case, logged (号码查看记录)."""
     with transaction.atomic():
         visit = _visit_for(visit_id=visit_id, actor=actor)
-        phone = (
-            Party.objects.filter(pk=party_id, case_id=visit.case_id)
-            .values_list("phone", flat=True)
-            .first()
-        )
-        if phone is None:
+        # The party must belong to the visit's case; the number itself is read (and
+        # decrypted) once, by the shared reveal service, which also logs it county-wide.
+        if not Party.objects.filter(pk=party_id, case_id=visit.case_id).exists():
             raise NotFound(_("当事人不存在。"))
         PhoneReveal.objects.create(visit=visit, party_id=party_id, by=actor)
-        # Also in the county-wide personal-data reveal log that supervisors search.
         phone = party_reveal(
             party_id=party_id, actor=actor, reason=f"回访拨号(回访 #{visit.pk})", fields=("phone",)
         )["phone"]
