@@ -1,0 +1,106 @@
+"""Writes of the mediation and legal-services windows, one module per concern.
+
+Every function is keyword-only; it locks the case visible to the actor (404 otherwise),
+checks the actor may act on it (403), validates (400) and writes in one transaction.
+Lifecycle moves (start mediation, reply with an agreement or a notice) go through
+``intake.lifecycle.run_transition``.
+
+| module        | what it writes                                                     |
+|---------------|--------------------------------------------------------------------|
+| common        | who may mediate, the case lock, event rows, document numbers        |
+| replies       | start mediation, reply (the lifecycle moves)                        |
+| mediators     | assignment, 回避 checks, declared conflicts, joint mediation         |
+| sessions      | booking rooms and recording sessions                               |
+| agreements    | agreements, signatures, performance, notices                       |
+| court         | judicial confirmation, court-referred mediation                    |
+| legal         | consultations, counselling, legal aid                              |
+
+The public names are importable from ``mediation.services`` as before.
+"""
+
+from .agreements import (
+    CHANNEL_LABELS,
+    AgreementPartyInput,
+    AgreementTermInput,
+    agreement_record,
+    agreement_sign,
+    default_notice_channels,
+    notice_record,
+    term_mark_performed,
+)
+from .common import (
+    JC_ACCEPT_DAYS,
+    JC_DECIDE_DAYS,
+    JC_EXTENSION_DAYS,
+    JC_REMIND_DAYS_BEFORE,
+    JC_WINDOW_DAYS,
+    LEGAL_AID_CENTRE_CODE,
+    LEGAL_AID_DECISION_WORKDAYS,
+    LEGAL_AID_LAWYER_WORKDAYS,
+    REFERRAL_DAYS,
+    WORKING_STATES,
+    is_dispatcher,
+    may_mediate,
+    mediator_for_user,
+)
+from .court import (
+    court_referral_extend,
+    court_referral_register,
+    court_referral_report,
+    judicial_confirmation_accept,
+    judicial_confirmation_apply,
+    judicial_confirmation_decide,
+    judicial_confirmation_extend,
+)
+from .legal import (
+    LEGAL_SERVICE_ROLES,
+    legal_aid_assign_lawyer,
+    legal_aid_decide,
+    legal_service_record,
+)
+from .mediators import conflict_declare, conflict_reasons, joint_mediation_set, mediator_assign
+from .replies import case_reply, case_start_mediation
+from .sessions import session_book, session_record
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "JC_ACCEPT_DAYS",
+    "JC_DECIDE_DAYS",
+    "JC_EXTENSION_DAYS",
+    "JC_REMIND_DAYS_BEFORE",
+    "JC_WINDOW_DAYS",
+    "LEGAL_AID_CENTRE_CODE",
+    "LEGAL_AID_DECISION_WORKDAYS",
+    "LEGAL_AID_LAWYER_WORKDAYS",
+    "LEGAL_SERVICE_ROLES",
+    "REFERRAL_DAYS",
+    "WORKING_STATES",
+    "AgreementPartyInput",
+    "AgreementTermInput",
+    "agreement_record",
+    "agreement_sign",
+    "case_reply",
+    "case_start_mediation",
+    "conflict_declare",
+    "conflict_reasons",
+    "court_referral_extend",
+    "court_referral_register",
+    "court_referral_report",
+    "default_notice_channels",
+    "is_dispatcher",
+    "joint_mediation_set",
+    "judicial_confirmation_accept",
+    "judicial_confirmation_apply",
+    "judicial_confirmation_decide",
+    "judicial_confirmation_extend",
+    "legal_aid_assign_lawyer",
+    "legal_aid_decide",
+    "legal_service_record",
+    "may_mediate",
+    "mediator_assign",
+    "mediator_for_user",
+    "notice_record",
+    "session_book",
+    "session_record",
+    "term_mark_performed",
+]

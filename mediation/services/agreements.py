@@ -1,0 +1,351 @@
+"""Agreements (调解协议书, 《人民调解法》 arts. 28–29) and notices (告知书, art. 26)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake.lifecycle import lock_visible_case
+from intake.models import Case, Outcome
+from luodian_platform.errors import Conflict, NotFound, ServiceError
+from luodian_platform.models import Department
+from luodian_platform.workcal import end_of_day, local_date
+
+from ..models import (
+    Agreement,
+    AgreementParty,
+    AgreementTerm,
+    JudicialConfirmation,
+    MediatorAssignment,
+    Notice,
+)
+from .common import (
+    JC_REMIND_DAYS_BEFORE,
+    JC_WINDOW_DAYS,
+    _lock_for_mediation,
+    _log,
+    _next_number,
+    _require_working_state,
+)
+from .replies import case_reply
+
+# --- agreements -------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementPartyInput:
+    party_id: int
+    address: str = ""
+    sign_method: str = ""  # empty: not signed yet
+
+
+@dataclass
+class AgreementTermInput:
+    content: str
+    performance_method: str
+    due_at: dt.datetime | None
+
+
+def _validate_agreement(
+    *, facts, issues, liabilities, parties, terms, case_parties
+) -> dict[str, str]:
+    """《人民调解法》 art. 28: parties' basic facts; the main facts, issues and liabilities;
+    the agreed terms with how and by when they are performed."""
+    errors: dict[str, str] = {}
+    if not (facts or "").strip():
+        errors["facts"] = _("请写明纠纷的主要事实。")
+    if not (issues or "").strip():
+        errors["issues"] = _("请写明争议事项。")
+    if not (liabilities or "").strip():
+        errors["liabilities"] = _("请写明各方当事人的责任。")
+    if len(parties) < 2:
+        errors["parties"] = _("协议书至少需要两方当事人。")
+    for i, p in enumerate(parties):
+        party = case_parties.get(p.party_id)
+        if party is None:
+            errors[f"parties[{i}]"] = _("不是本案当事人。")
+            continue
+        if not (party.id_number or party.credit_code or (p.address or party.address or "").strip()):
+            errors[f"parties[{i}]"] = _("请补充%(name)s的身份证号码/信用代码或住址。") % {
+                "name": party.name
+            }
+        if p.sign_method and p.sign_method not in AgreementParty.SignMethod.values:
+            errors[f"parties[{i}].sign_method"] = _("签署方式无效。")
+    if not terms:
+        errors["terms"] = _("请至少写明一项协议内容。")
+    for i, t in enumerate(terms):
+        if not (t.content or "").strip():
+            errors[f"terms[{i}].content"] = _("请写明协议内容。")
+        if not (t.performance_method or "").strip():
+            errors[f"terms[{i}].performance_method"] = _("请写明履行方式。")
+        if not t.due_at:
+            errors[f"terms[{i}].due_at"] = _("请写明履行期限。")
+    return errors
+
+
+def agreement_record(
+    *,
+    case_id: int,
+    actor,
+    committee: Department,
+    mediator_id: int,
+    facts: str,
+    issues: str,
+    liabilities: str,
+    parties: list[AgreementPartyInput],
+    terms: list[AgreementTermInput],
+    mediator_signed: bool = False,
+    committee_sealed: bool = False,
+) -> Agreement:
+    """人民调解协议书. Refused if a required content is missing. When every party signed and
+    the mediator and committee signed/sealed, it takes effect at once (see
+    ``agreement_sign``); otherwise it is a draft to print and sign."""
+    with transaction.atomic():
+        case = _lock_for_mediation(case_id, actor)
+        _require_working_state(case)
+        case_parties = {p.pk: p for p in case.parties.all()}
+        errors = _validate_agreement(
+            facts=facts,
+            issues=issues,
+            liabilities=liabilities,
+            parties=parties,
+            terms=terms,
+            case_parties=case_parties,
+        )
+        assigned = MediatorAssignment.objects.filter(case=case, mediator_id=mediator_id).exists()
+        if not assigned:
+            errors["mediator"] = _("调解员须为本案已指派的调解员。")
+        if errors:
+            raise ServiceError(_("协议书缺少法定内容,请补充后再保存。"), fields=errors)
+        now = timezone.now()
+        agreement = Agreement.objects.create(
+            case=case,
+            number=_next_number("agreement", "调协"),
+            committee=committee,
+            mediator_id=mediator_id,
+            facts=facts.strip(),
+            issues=issues.strip(),
+            liabilities=liabilities.strip(),
+            mediator_signed=mediator_signed,
+            committee_sealed=committee_sealed,
+            created_by=actor,
+        )
+        for p in parties:
+            party = case_parties[p.party_id]
+            AgreementParty.objects.create(
+                agreement=agreement,
+                party=party,
+                role=party.role,
+                name=party.name,
+                id_number=party.id_number or party.credit_code or "",
+                address=(p.address or party.address or "").strip(),
+                phone=party.phone or "",
+                sign_method=p.sign_method,
+                signed_at=now if p.sign_method else None,
+            )
+        for seq, t in enumerate(terms, start=1):
+            AgreementTerm.objects.create(
+                agreement=agreement,
+                seq=seq,
+                content=t.content.strip(),
+                performance_method=t.performance_method.strip(),
+                due_at=t.due_at,
+            )
+        _log(case, "agreement_draft", actor, note=agreement.number, payload={"id": agreement.pk})
+        _take_effect_if_complete(agreement, actor)
+    return agreement
+
+
+def agreement_sign(
+    *,
+    agreement_id: int,
+    actor,
+    signatures: dict[int, str],
+    mediator_signed: bool | None = None,
+    committee_sealed: bool | None = None,
+) -> Agreement:
+    """Record signatures (``{agreement_party_id: sign_method}``); the agreement takes
+    effect when the last one is in (art. 29)."""
+    agreement = Agreement.objects.filter(pk=agreement_id).only("case_id").first()
+    if agreement is None:
+        raise NotFound(_("协议书不存在或您无权查看。"))
+    with transaction.atomic():
+        _lock_for_mediation(agreement.case_id, actor)
+        agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+        if agreement.is_effective:
+            raise Conflict(_("协议书已生效,不能再修改签署情况。"), code="effective")
+        now = timezone.now()
+        rows = {p.pk: p for p in agreement.parties.all()}
+        for pk, method in signatures.items():
+            if pk not in rows or method not in AgreementParty.SignMethod.values:
+                raise ServiceError(_("签署信息无效。"), fields={"signatures": str(pk)})
+            rows[pk].sign_method = method
+            rows[pk].signed_at = rows[pk].signed_at or now
+            rows[pk].save(update_fields=["sign_method", "signed_at"])
+        if mediator_signed is not None:
+            agreement.mediator_signed = mediator_signed
+        if committee_sealed is not None:
+            agreement.committee_sealed = committee_sealed
+        agreement.save(update_fields=["mediator_signed", "committee_sealed"])
+        _take_effect_if_complete(agreement, actor)
+    return agreement
+
+
+def _take_effect_if_complete(agreement: Agreement, actor) -> None:
+    """Art. 29: effective once every party signed/sealed/thumbprinted, the mediator signed
+    and the committee sealed. Then: the case's time-to-agreement is stamped on the locked
+    case row, the judicial-confirmation window opens, and the case is replied."""
+    parties = list(agreement.parties.all())
+    if not (
+        agreement.mediator_signed
+        and agreement.committee_sealed
+        and parties
+        and all(p.signed for p in parties)
+    ):
+        return
+    now = timezone.now()
+    agreement.effective_at = now
+    agreement.save(update_fields=["effective_at"])
+    case = lock_visible_case(agreement.case_id, actor)
+    first = case.agreement_signed_at is None
+    if first:
+        case.agreement_signed_at = now
+        case.save(update_fields=["agreement_signed_at", "updated_at"])
+    seconds = int((now - case.created_at).total_seconds())
+    _log(
+        case,
+        "agreement_signed",
+        actor,
+        note=agreement.number,
+        payload={"agreement": agreement.pk, "seconds_since_registration": seconds},
+    )
+    window_ends = end_of_day(local_date(now) + dt.timedelta(days=JC_WINDOW_DAYS))
+    JudicialConfirmation.objects.create(
+        agreement=agreement,
+        window_ends_at=window_ends,
+        remind_at=window_ends - dt.timedelta(days=JC_REMIND_DAYS_BEFORE),
+    )
+    summary = (
+        _("双方当事人经调解达成协议,协议书已由各方签署生效。")
+        + " "
+        + "；".join(t.content for t in agreement.terms.all())
+    )
+    case_reply(
+        case_id=case.pk,
+        actor=actor,
+        outcome=Outcome.AGREEMENT,
+        text=summary[:5000],
+        document=agreement.number,
+    )
+
+
+def term_mark_performed(*, term_id: int, actor) -> AgreementTerm:
+    term = AgreementTerm.objects.select_related("agreement").filter(pk=term_id).first()
+    if term is None:
+        raise NotFound(_("协议条款不存在或您无权查看。"))
+    with transaction.atomic():
+        case = _lock_for_mediation(term.agreement.case_id, actor)
+        term.performed_at = timezone.now()
+        term.save(update_fields=["performed_at"])
+        _log(case, "term_performed", actor, note=term.content[:200], payload={"term": term.pk})
+    return term
+
+
+# --- notices ----------------------------------------------------------------------------
+
+CHANNEL_LABELS = {
+    "labour_arbitration": _("劳动人事争议仲裁"),
+    "litigation": _("向人民法院提起诉讼"),
+    "reconsideration": _("行政复议"),
+    "petition": _("信访"),
+}
+
+
+def default_notice_channels(case: Case) -> list[dict[str, str]]:
+    """The lawful channels that remain, with institution and time limit. Editable on the
+    form; these defaults follow the statutes named in each line."""
+    county = settings.COUNTY_NAME
+    channels = []
+    if case.category.code in ("labour",):
+        channels.append(
+            {
+                "channel": "labour_arbitration",
+                "institution": f"{county}劳动人事争议仲裁委员会",
+                "time_limit": "自知道或者应当知道其权利被侵害之日起一年内申请仲裁"
+                "(《劳动争议调解仲裁法》第二十七条)",
+            }
+        )
+    else:
+        channels.append(
+            {
+                "channel": "litigation",
+                "institution": f"{county}人民法院",
+                "time_limit": "诉讼时效期间为三年(《民法典》第一百八十八条)",
+            }
+        )
+    if case.category.code in ("land", "property", "medical"):
+        channels.append(
+            {
+                "channel": "reconsideration",
+                "institution": f"{county}人民政府",
+                "time_limit": "自知道该行政行为之日起六十日内申请(《行政复议法》)",
+            }
+        )
+    channels.append(
+        {
+            "channel": "petition",
+            "institution": f"{county}信访局",
+            "time_limit": "依法应当通过诉讼、仲裁、行政复议等途径解决的,应依照相应程序提出"
+            "(《信访工作条例》)",
+        }
+    )
+    return channels
+
+
+def notice_record(
+    *, case_id: int, actor, reason: str, channels: list[dict[str, str]] | None = None
+) -> Notice:
+    """告知书: mediation failed; the parties are told of the remaining lawful channels.
+    The case is replied with the notice as its document."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("请写明调解不成的原因。")
+    with transaction.atomic():
+        case = _lock_for_mediation(case_id, actor)
+        _require_working_state(case)
+        channels = channels if channels is not None else default_notice_channels(case)
+        if not channels:
+            errors["channels"] = _("请至少告知一种救济途径。")
+        for i, c in enumerate(channels):
+            if c.get("channel") not in CHANNEL_LABELS:
+                errors[f"channels[{i}].channel"] = _("途径无效。")
+            if not (c.get("institution") or "").strip():
+                errors[f"channels[{i}].institution"] = _("请写明受理机构。")
+            if not (c.get("time_limit") or "").strip():
+                errors[f"channels[{i}].time_limit"] = _("请写明时效或期限。")
+        if errors:
+            raise ServiceError(_("告知书内容不完整。"), fields=errors)
+        notice = Notice.objects.create(
+            case=case,
+            number=_next_number("notice", "调告"),
+            reason=reason,
+            channels=[
+                {k: str(c[k]).strip() for k in ("channel", "institution", "time_limit")}
+                for c in channels
+            ],
+            issued_by=actor,
+        )
+        case_reply(
+            case_id=case.pk,
+            actor=actor,
+            outcome=Outcome.NOTICE,
+            text=_("调解不成:%(r)s") % {"r": reason},
+            document=notice.number,
+        )
+    return notice
