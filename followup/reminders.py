@@ -622,16 +622,3 @@ def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[i
             "pk", flat=True
         )
     )
-
-
-def publish_on_commit(ids: list[int]) -> None:
-    """Hand ``ids`` to workers once (and only if) the surrounding transaction commits."""
-    if not ids:
-        return
-
-    def _publish() -> None:
-        from .tasks import publish_send
-
-        publish_send(ids)
-
-    transaction.on_commit(_publish)

@@ -9,7 +9,7 @@ from django.db.models.signals import post_save
 
 from intake.models import CaseEvent
 
-from . import reminders
+from . import reminders, tasks
 
 NOTIFY_ON = {"register", "receive", "dispatch", "reopen"}
 
@@ -22,7 +22,7 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
     ids = reminders.reminders_for_event(
         case=instance.case, transition=instance.transition, event_id=instance.pk
     )
-    reminders.publish_on_commit(ids)
+    tasks.publish_on_commit(ids)
 
 
 def connect() -> None:

@@ -12,6 +12,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
 from . import reminders
 
@@ -41,6 +42,17 @@ def publish_send(ids: list[int]) -> list[int]:
     except Exception:  # a failed bookkeeping update only means an extra (harmless) hand-off
         logger.exception("could not mark reminders enqueued")
     return published
+
+
+def publish_on_commit(ids: list[int]) -> None:
+    """Hand ``ids`` to workers once (and only if) the surrounding transaction commits.
+
+    The one home of the publish step: ``reminders`` writes rows and never imports this
+    module, so the import graph has no circle (reminders ← tasks ← signals)."""
+    if not ids:
+        return
+    # ``publish_send`` is looked up when the callback runs, not bound here.
+    transaction.on_commit(lambda: publish_send(ids))
 
 
 @shared_task(
