@@ -54,6 +54,38 @@ def _fail(request, exc: ServiceError) -> dict:
     return {k: str(v) for k, v in exc.fields.items()}
 
 
+def _submit(request, call, *, done, to) -> tuple[HttpResponse | None, dict]:
+    """Run a page's one service call for a POST.
+
+    Accepted: the success message ``done`` (text, or a function of the result) and a
+    redirect to ``to(result)`` (the ``redirect`` arguments). Refused: its message, and the
+    field errors for the form, which the page shows again with status 400.
+    """
+    try:
+        result = call()
+    except ServiceError as exc:
+        return None, _fail(request, exc)
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(*to(result)), {}
+
+
+def _id(post, name: str) -> int | None:
+    """A chosen row's id from a form; anything but a whole number is a refusal, not a 500."""
+    value = (post.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ServiceError(_("所选内容无效,请从列表中选择。"), fields={name: _("请从列表中选择。")})
+    return int(value)
+
+
+def _ids(post, name: str) -> list[int]:
+    values = [v.strip() for v in post.getlist(name) if v.strip()]
+    if not all(v.isdigit() for v in values):
+        raise ServiceError(_("所选内容无效,请从列表中选择。"), fields={name: _("请从列表中选择。")})
+    return [int(v) for v in values]
+
+
 @role_required(*MEDIATION_ROLES)
 def workbench(request):
     base = case_list(user=request.user)
@@ -87,19 +119,20 @@ def case_mediation(request, pk: int):
     case = _case_or_404(request, pk)
     errors = {}
     if request.method == "POST":
-        try:
-            services.mediator_assign(
+        done, errors = _submit(
+            request,
+            lambda: services.mediator_assign(
                 case_id=case.pk,
-                mediator_id=int(request.POST.get("mediator") or 0),
+                mediator_id=_id(request.POST, "mediator") or 0,
                 actor=request.user,
                 is_lead=bool(request.POST.get("is_lead")),
                 override_reason=request.POST.get("override_reason", ""),
-            )
-        except ServiceError as exc:
-            errors = _fail(request, exc)
-        else:
-            messages.success(request, _("已指派调解员。"))
-            return redirect("mediation:case", pk=case.pk)
+            ),
+            done=_("已指派调解员。"),
+            to=lambda _r: ("mediation:case", case.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/case.html",
@@ -132,21 +165,22 @@ def session_new(request, pk: int):
     case = _case_or_404(request, pk)
     errors, values = {}, request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        try:
-            services.session_book(
+        done, errors = _submit(
+            request,
+            lambda: services.session_book(
                 case_id=case.pk,
                 actor=request.user,
                 starts_at=_aware(request.POST.get("starts_at", "")),
                 ends_at=_aware(request.POST.get("ends_at", "")),
-                room_id=int(request.POST["room"]) if request.POST.get("room") else None,
+                room_id=_id(request.POST, "room"),
                 on_site_place=request.POST.get("on_site_place", ""),
-                mediator_ids=[int(m) for m in request.POST.getlist("mediators")],
-            )
-        except ServiceError as exc:
-            errors = _fail(request, exc)
-        else:
-            messages.success(request, _("已预约调解。"))
-            return redirect("mediation:case", pk=case.pk)
+                mediator_ids=_ids(request.POST, "mediators"),
+            ),
+            done=_("已预约调解。"),
+            to=lambda _r: ("mediation:case", case.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/session_form.html",
@@ -169,19 +203,20 @@ def session_record(request, pk: int, session_pk: int):
         raise Http404
     errors = {}
     if request.method == "POST":
-        try:
-            services.session_record(
+        done, errors = _submit(
+            request,
+            lambda: services.session_record(
                 session_id=session.pk,
                 actor=request.user,
                 record=request.POST.get("record", ""),
                 result=request.POST.get("result", ""),
-                attended_party_ids=[int(p) for p in request.POST.getlist("parties_attended")],
-            )
-        except ServiceError as exc:
-            errors = _fail(request, exc)
-        else:
-            messages.success(request, _("已保存调解笔录。"))
-            return redirect("mediation:case", pk=case.pk)
+                attended_party_ids=_ids(request.POST, "parties_attended"),
+            ),
+            done=_("已保存调解笔录。"),
+            to=lambda _r: ("mediation:case", case.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/session_record.html",
@@ -219,12 +254,17 @@ def agreement_new(request, pk: int):
                     due_at=end_of_day(day) if day else None,
                 )
             )
-        try:
-            agreement = services.agreement_record(
+
+        def record():
+            committee = Department.objects.filter(pk=_id(request.POST, "committee") or 0).first()
+            if committee is None:
+                message = _("请选择人民调解委员会。")
+                raise ServiceError(message, fields={"committee": message})
+            return services.agreement_record(
                 case_id=case.pk,
                 actor=request.user,
-                committee=Department.objects.get(pk=int(request.POST.get("committee") or 0)),
-                mediator_id=int(request.POST.get("mediator") or 0),
+                committee=committee,
+                mediator_id=_id(request.POST, "mediator") or 0,
                 facts=request.POST.get("facts", ""),
                 issues=request.POST.get("issues", ""),
                 liabilities=request.POST.get("liabilities", ""),
@@ -241,14 +281,15 @@ def agreement_new(request, pk: int):
                 mediator_signed=bool(request.POST.get("mediator_signed")),
                 committee_sealed=bool(request.POST.get("committee_sealed")),
             )
-        except Department.DoesNotExist:
-            errors = {"committee": _("请选择人民调解委员会。")}
-            messages.error(request, errors["committee"])
-        except ServiceError as exc:
-            errors = _fail(request, exc)
-        else:
-            messages.success(request, _("协议书已保存:%(n)s") % {"n": agreement.number})
-            return redirect("mediation:agreement", pk=agreement.pk)
+
+        done, errors = _submit(
+            request,
+            record,
+            done=lambda agreement: _("协议书已保存:%(n)s") % {"n": agreement.number},
+            to=lambda agreement: ("mediation:agreement", agreement.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/agreement_form.html",
@@ -282,18 +323,19 @@ def notice_new(request, pk: int):
             for i in range(len(defaults))
             if request.POST.get(f"ch_{i}_include")
         ]
-        try:
-            notice = services.notice_record(
+        done, errors = _submit(
+            request,
+            lambda: services.notice_record(
                 case_id=case.pk,
                 actor=request.user,
                 reason=request.POST.get("reason", ""),
                 channels=channels,
-            )
-        except ServiceError as exc:
-            errors = _fail(request, exc)
-        else:
-            messages.success(request, _("告知书已出具:%(n)s") % {"n": notice.number})
-            return redirect("mediation:notice", pk=notice.pk)
+            ),
+            done=lambda notice: _("告知书已出具:%(n)s") % {"n": notice.number},
+            to=lambda notice: ("mediation:notice", notice.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/notice_form.html",
@@ -398,21 +440,22 @@ def referral_report_pdf(request, pk: int):
 def legal_services(request):
     errors = {}
     if request.method == "POST":
-        try:
-            services.legal_service_record(
+        done, errors = _submit(
+            request,
+            lambda: services.legal_service_record(
                 actor=request.user,
                 kind=request.POST.get("kind", ""),
                 person_name=request.POST.get("person_name", ""),
                 summary=request.POST.get("summary", ""),
                 phone=request.POST.get("phone", ""),
                 answer=request.POST.get("answer", ""),
-                case_id=int(request.POST["case"]) if request.POST.get("case") else None,
-            )
-        except (ServiceError, ValueError) as exc:
-            errors = _fail(request, exc) if isinstance(exc, ServiceError) else {"case": "?"}
-        else:
-            messages.success(request, _("已登记。"))
-            return redirect("mediation:legal_services")
+                case_id=_id(request.POST, "case"),
+            ),
+            done=_("已登记。"),
+            to=lambda _r: ("mediation:legal_services",),
+        )
+        if done:
+            return done
     return render(
         request,
         "mediation/legal_services.html",

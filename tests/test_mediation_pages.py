@@ -297,3 +297,59 @@ def test_get_on_a_step_goes_back_to_the_page(client, officer, jc):
     assert response.status_code == 302 and response["Location"] == reverse(
         "mediation:jc", args=[jc.pk]
     )
+
+
+def _session(case, officer):
+    wei = Mediator.objects.get(name="韦国强", kind="committee")
+    start = timezone.now() + dt.timedelta(days=1)
+    return services.session_book(
+        case_id=case.pk,
+        actor=officer,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        room_id=None,
+        on_site_place="村委会",
+        mediator_ids=[wei.pk],
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "field"),
+    [
+        ("case", "mediator"),
+        ("session_new", "room"),
+        ("session_new", "mediators"),
+        ("agreement_new", "committee"),
+        ("agreement_new", "mediator"),
+        ("session_record", "parties_attended"),
+        ("legal_services", "case"),
+    ],
+)
+def test_a_non_number_where_a_row_is_chosen_is_refused_in_chinese(
+    client, case, officer, page, field
+):
+    """Each of these answered 500 when a chosen id was not a whole number."""
+    from intake.models import CaseEvent
+    from mediation.models import MediationSession
+
+    session = _session(case, officer)
+    args = {
+        "case": [case.pk],
+        "session_new": [case.pk],
+        "agreement_new": [case.pk],
+        "session_record": [case.pk, session.pk],
+        "legal_services": [],
+    }[page]
+    client.force_login(officer)
+    events, sessions = CaseEvent.objects.count(), MediationSession.objects.count()
+    data = {
+        "committee": Department.objects.get(code="tj-labour").pk,
+        "record": "双方到场",
+        "result": "agreed",
+        "kind": "consultation",
+        field: "abc",
+    }
+    response = client.post(reverse(f"mediation:{page}", args=args), data)
+    assert response.status_code == 400
+    assert "请从列表中选择" in response.content.decode()
+    assert (CaseEvent.objects.count(), MediationSession.objects.count()) == (events, sessions)

@@ -1,16 +1,22 @@
-"""Mediation API. Invisible cases and documents answer 404; services decide 403/400/409."""
+"""Mediation API. Invisible cases and documents answer 404; services decide 403/400/409.
+
+Object endpoints (``POST …/{pk}/<verb>/``) are ``ObjectActionView``s: visibility,
+validation, one service call and the answer are written once there; each class here
+names what is visible, its input and output, and the service it calls.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from intake.models import Case
+from luodian_platform.api.views import ObjectActionView
 from luodian_platform.roles import Role, user_has_role, user_roles
 
 from .. import documents, selectors, services
@@ -36,6 +42,44 @@ def _valid(serializer_class, request):
     ser = serializer_class(data=request.data, context={"request": request})
     ser.is_valid(raise_exception=True)
     return ser.validated_data
+
+
+# --- what a user can see, per kind of object ----------------------------------------------
+
+
+def _visible_case(request, pk: int) -> bool:
+    return Case.objects.visible_to(request.user).filter(pk=pk).exists()
+
+
+def _visible_session(request, pk: int) -> bool:
+    return MediationSession.objects.filter(
+        pk=pk, case__in=Case.objects.visible_to(request.user)
+    ).exists()
+
+
+def _visible_agreement(request, pk: int) -> bool:
+    return selectors.agreement_get(user=request.user, pk=pk) is not None
+
+
+def _visible_confirmation(request, pk: int) -> bool:
+    return selectors.judicial_confirmation_get(user=request.user, pk=pk) is not None
+
+
+def _visible_referral(request, pk: int) -> bool:
+    return selectors.referral_get(user=request.user, pk=pk) is not None
+
+
+def _visible_legal_service(request, pk: int) -> bool:
+    return selectors.legal_services_for(user=request.user).filter(pk=pk).exists()
+
+
+def _post_schema(request, response, *, created: bool = False, **kwargs):
+    """The schema of an object action's POST: its input, its answer, the shared errors."""
+    return extend_schema_view(
+        post=extend_schema(
+            request=request, responses={201 if created else 200: response, **ERRORS}, **kwargs
+        )
+    )
 
 
 class MediatorListView(generics.ListAPIView):
@@ -70,34 +114,39 @@ class SuggestionView(APIView):
         )
 
 
-class AssignView(APIView):
-    @extend_schema(request=s.AssignInput, responses={201: s.AssignmentSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """指派调解员(回避审查;调度员可填写不予回避理由)。"""
-        _case(request, pk)
-        data = _valid(s.AssignInput, request)
-        assignment = services.mediator_assign(
+@_post_schema(s.AssignInput, s.AssignmentSerializer, created=True)
+class AssignView(ObjectActionView):
+    """指派调解员(回避审查;调度员可填写不予回避理由)。"""
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer, created = s.AssignInput, s.AssignmentSerializer, True
+
+    def perform(self, request, pk, data):
+        return services.mediator_assign(
             case_id=pk,
             mediator_id=data["mediator"],
             actor=request.user,
             is_lead=data["is_lead"],
             override_reason=data.get("override_reason", ""),
         )
-        return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
 
-class SessionListView(APIView):
+@_post_schema(
+    s.SessionInput, s.SessionSerializer, created=True, description="预约调解(调解室不得重复预约)。"
+)
+class SessionListView(ObjectActionView):
+    # GET lists the case's sessions; POST books one.
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer, created = s.SessionInput, s.SessionSerializer, True
+
     @extend_schema(responses={200: s.SessionSerializer(many=True), 404: ERRORS[404]})
     def get(self, request, pk: int):
         case = _case(request, pk)
         return Response(s.SessionSerializer(selectors.case_sessions(case=case), many=True).data)
 
-    @extend_schema(request=s.SessionInput, responses={201: s.SessionSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """预约调解(调解室不得重复预约)。"""
-        _case(request, pk)
-        data = _valid(s.SessionInput, request)
-        session = services.session_book(
+    def perform(self, request, pk, data):
+        return services.session_book(
             case_id=pk,
             actor=request.user,
             starts_at=data["starts_at"],
@@ -106,35 +155,34 @@ class SessionListView(APIView):
             on_site_place=data.get("on_site_place", ""),
             mediator_ids=data["mediators"],
         )
-        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
-class SessionRecordView(APIView):
-    @extend_schema(request=s.SessionRecordInput, responses={200: s.SessionSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """调解笔录与结果。"""
-        if not MediationSession.objects.filter(
-            pk=pk, case__in=Case.objects.visible_to(request.user)
-        ).exists():
-            raise Http404
-        data = _valid(s.SessionRecordInput, request)
-        session = services.session_record(
+@_post_schema(s.SessionRecordInput, s.SessionSerializer)
+class SessionRecordView(ObjectActionView):
+    """调解笔录与结果。"""
+
+    visible = staticmethod(_visible_session)
+    input_serializer, output_serializer = s.SessionRecordInput, s.SessionSerializer
+
+    def perform(self, request, pk, data):
+        return services.session_record(
             session_id=pk,
             actor=request.user,
             record=data["record"],
             result=data["result"],
             attended_party_ids=data.get("parties_attended", []),
         )
-        return Response(s.SessionSerializer(session).data)
 
 
-class JointView(APIView):
-    @extend_schema(request=s.JointInput, responses={200: s.JointSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """联合调解:牵头部门、参与部门和专家。"""
-        _case(request, pk)
-        data = _valid(s.JointInput, request)
-        joint = services.joint_mediation_set(
+@_post_schema(s.JointInput, s.JointSerializer)
+class JointView(ObjectActionView):
+    """联合调解:牵头部门、参与部门和专家。"""
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer = s.JointInput, s.JointSerializer
+
+    def perform(self, request, pk, data):
+        return services.joint_mediation_set(
             case_id=pk,
             actor=request.user,
             lead_department=data["lead_department"],
@@ -142,15 +190,16 @@ class JointView(APIView):
             experts=data.get("experts", []),
             note=data.get("note", ""),
         )
-        return Response(s.JointSerializer(joint).data)
 
 
-class AgreementCreateView(APIView):
-    @extend_schema(request=s.AgreementInput, responses={201: s.AgreementSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """人民调解协议书。各方签署、调解员签名、调委会盖章后生效,案件转入待审核。"""
-        _case(request, pk)
-        data = _valid(s.AgreementInput, request)
+@_post_schema(s.AgreementInput, s.AgreementSerializer, created=True)
+class AgreementCreateView(ObjectActionView):
+    """人民调解协议书。各方签署、调解员签名、调委会盖章后生效,案件转入待审核。"""
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer, created = s.AgreementInput, s.AgreementSerializer, True
+
+    def perform(self, request, pk, data):
         agreement = services.agreement_record(
             case_id=pk,
             actor=request.user,
@@ -178,8 +227,7 @@ class AgreementCreateView(APIView):
             mediator_signed=data["mediator_signed"],
             committee_sealed=data["committee_sealed"],
         )
-        agreement = selectors.agreement_get(user=request.user, pk=agreement.pk)
-        return Response(s.AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
+        return selectors.agreement_get(user=request.user, pk=agreement.pk)
 
 
 class AgreementDetailView(APIView):
@@ -191,13 +239,14 @@ class AgreementDetailView(APIView):
         return Response(s.AgreementSerializer(agreement).data)
 
 
-class AgreementSignView(APIView):
-    @extend_schema(request=s.AgreementSignInput, responses={200: s.AgreementSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """登记签署情况;全部签署后协议生效。"""
-        if selectors.agreement_get(user=request.user, pk=pk) is None:
-            raise Http404
-        data = _valid(s.AgreementSignInput, request)
+@_post_schema(s.AgreementSignInput, s.AgreementSerializer)
+class AgreementSignView(ObjectActionView):
+    """登记签署情况;全部签署后协议生效。"""
+
+    visible = staticmethod(_visible_agreement)
+    input_serializer, output_serializer = s.AgreementSignInput, s.AgreementSerializer
+
+    def perform(self, request, pk, data):
         try:
             signatures = {int(k): v for k, v in data["signatures"].items()}
         except ValueError as exc:
@@ -209,9 +258,7 @@ class AgreementSignView(APIView):
             mediator_signed=data.get("mediator_signed"),
             committee_sealed=data.get("committee_sealed"),
         )
-        return Response(
-            s.AgreementSerializer(selectors.agreement_get(user=request.user, pk=pk)).data
-        )
+        return selectors.agreement_get(user=request.user, pk=pk)
 
 
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:
@@ -229,17 +276,17 @@ class AgreementPdfView(APIView):
         return _pdf_response(documents.agreement_pdf(agreement), f"agreement-{pk}.pdf")
 
 
-class NoticeCreateView(APIView):
-    @extend_schema(request=s.NoticeInput, responses={201: s.NoticeSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """调解不成,出具告知书,案件转入待审核。"""
-        _case(request, pk)
-        data = _valid(s.NoticeInput, request)
-        notice = services.notice_record(
-            case_id=pk,
-            actor=request.user,
-            reason=data["reason"],
-            channels=[
+@_post_schema(s.NoticeInput, s.NoticeSerializer, created=True)
+class NoticeCreateView(ObjectActionView):
+    """调解不成,出具告知书,案件转入待审核。"""
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer, created = s.NoticeInput, s.NoticeSerializer, True
+
+    def perform(self, request, pk, data):
+        channels = None
+        if "channels" in data:
+            channels = [
                 {
                     "channel": c["route"],
                     "institution": c["institution"],
@@ -247,10 +294,9 @@ class NoticeCreateView(APIView):
                 }
                 for c in data["channels"]
             ]
-            if "channels" in data
-            else None,
+        return services.notice_record(
+            case_id=pk, actor=request.user, reason=data["reason"], channels=channels
         )
-        return Response(s.NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
 
 class NoticeDetailView(APIView):
@@ -281,18 +327,17 @@ class JudicialConfirmationView(APIView):
 
 
 def _jc_step(name: str, input_class, call):
-    class View(APIView):
-        @extend_schema(
-            operation_id=f"judicial_confirmations_{name}",
-            request=input_class,
-            responses={200: s.JudicialConfirmationSerializer, **ERRORS},
-        )
-        def post(self, request, pk: int):
-            if selectors.judicial_confirmation_get(user=request.user, pk=pk) is None:
-                raise Http404
-            data = _valid(input_class, request) if input_class else {}
-            jc = call(jc_id=pk, actor=request.user, **data)
-            return Response(s.JudicialConfirmationSerializer(jc).data)
+    @_post_schema(
+        input_class,
+        s.JudicialConfirmationSerializer,
+        operation_id=f"judicial_confirmations_{name}",
+    )
+    class View(ObjectActionView):
+        visible = staticmethod(_visible_confirmation)
+        input_serializer, output_serializer = input_class, s.JudicialConfirmationSerializer
+
+        def perform(self, request, pk, data):
+            return call(jc_id=pk, actor=request.user, **data)
 
     View.__name__ = f"JudicialConfirmation{name.title()}View"
     return View
@@ -304,43 +349,42 @@ JCExtendView = _jc_step("extend", None, services.judicial_confirmation_extend)
 JCDecideView = _jc_step("decide", s.JCDecideInput, services.judicial_confirmation_decide)
 
 
-class ReferralCreateView(APIView):
-    @extend_schema(request=s.ReferralInput, responses={201: s.ReferralSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """登记法院委派的诉前调解(30日,经当事人同意可延长)。"""
-        _case(request, pk)
-        data = _valid(s.ReferralInput, request)
-        ref = services.court_referral_register(
+@_post_schema(s.ReferralInput, s.ReferralSerializer, created=True)
+class ReferralCreateView(ObjectActionView):
+    """登记法院委派的诉前调解(30日,经当事人同意可延长)。"""
+
+    visible = staticmethod(_visible_case)
+    input_serializer, output_serializer, created = s.ReferralInput, s.ReferralSerializer, True
+
+    def perform(self, request, pk, data):
+        return services.court_referral_register(
             case_id=pk,
             actor=request.user,
             court_reference=data["court_reference"],
             referred_at=data.get("referred_at"),
         )
-        return Response(s.ReferralSerializer(ref).data, status=status.HTTP_201_CREATED)
 
 
-class ReferralExtendView(APIView):
-    @extend_schema(request=s.ReferralExtendInput, responses={200: s.ReferralSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        if selectors.referral_get(user=request.user, pk=pk) is None:
-            raise Http404
-        data = _valid(s.ReferralExtendInput, request)
-        ref = services.court_referral_extend(
+@_post_schema(s.ReferralExtendInput, s.ReferralSerializer)
+class ReferralExtendView(ObjectActionView):
+    visible = staticmethod(_visible_referral)
+    input_serializer, output_serializer = s.ReferralExtendInput, s.ReferralSerializer
+
+    def perform(self, request, pk, data):
+        return services.court_referral_extend(
             referral_id=pk, actor=request.user, days=data["days"], basis=data["basis"]
         )
-        return Response(s.ReferralSerializer(ref).data)
 
 
-class ReferralReportView(APIView):
-    @extend_schema(request=s.ReferralReportInput, responses={200: s.ReferralSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        if selectors.referral_get(user=request.user, pk=pk) is None:
-            raise Http404
-        data = _valid(s.ReferralReportInput, request)
-        ref = services.court_referral_report(
+@_post_schema(s.ReferralReportInput, s.ReferralSerializer)
+class ReferralReportView(ObjectActionView):
+    visible = staticmethod(_visible_referral)
+    input_serializer, output_serializer = s.ReferralReportInput, s.ReferralSerializer
+
+    def perform(self, request, pk, data):
+        return services.court_referral_report(
             referral_id=pk, actor=request.user, result=data["referral_result"], note=data["note"]
         )
-        return Response(s.ReferralSerializer(ref).data)
 
 
 class LegalServiceListView(APIView):
@@ -366,35 +410,30 @@ class LegalServiceListView(APIView):
         return Response(s.LegalServiceSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
-def _visible_legal_service(request, pk: int) -> None:
-    if not selectors.legal_services_for(user=request.user).filter(pk=pk).exists():
-        raise Http404
+@_post_schema(s.LegalAidDecideInput, s.LegalServiceSerializer)
+class LegalAidDecideView(ObjectActionView):
+    """法律援助中心作出决定(7个工作日内)。"""
 
+    visible = staticmethod(_visible_legal_service)
+    input_serializer, output_serializer = s.LegalAidDecideInput, s.LegalServiceSerializer
 
-class LegalAidDecideView(APIView):
-    @extend_schema(
-        request=s.LegalAidDecideInput, responses={200: s.LegalServiceSerializer, **ERRORS}
-    )
-    def post(self, request, pk: int):
-        """法律援助中心作出决定(7个工作日内)。"""
-        _visible_legal_service(request, pk)
-        data = _valid(s.LegalAidDecideInput, request)
-        row = services.legal_aid_decide(
+    def perform(self, request, pk, data):
+        return services.legal_aid_decide(
             service_id=pk,
             actor=request.user,
             decision=data["aid_decision"],
             note=data.get("note", ""),
         )
-        return Response(s.LegalServiceSerializer(row).data)
 
 
-class LegalAidLawyerView(APIView):
-    @extend_schema(request=s.LawyerInput, responses={200: s.LegalServiceSerializer, **ERRORS})
-    def post(self, request, pk: int):
-        """指派律师(决定援助后3个工作日内)。"""
-        _visible_legal_service(request, pk)
-        data = _valid(s.LawyerInput, request)
-        row = services.legal_aid_assign_lawyer(
+@_post_schema(s.LawyerInput, s.LegalServiceSerializer)
+class LegalAidLawyerView(ObjectActionView):
+    """指派律师(决定援助后3个工作日内)。"""
+
+    visible = staticmethod(_visible_legal_service)
+    input_serializer, output_serializer = s.LawyerInput, s.LegalServiceSerializer
+
+    def perform(self, request, pk, data):
+        return services.legal_aid_assign_lawyer(
             service_id=pk, actor=request.user, lawyer_id=data["lawyer"]
         )
-        return Response(s.LegalServiceSerializer(row).data)
