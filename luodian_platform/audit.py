@@ -17,8 +17,8 @@ shell, migrations, Celery). So:
 The actor travels in a context variable (``acting_as`` / the middleware). Just before a
 write statement on an audited table, a connection ``execute_wrapper`` copies it into the
 database: ``set_config('app.actor_id', …)`` on PostgreSQL, the ``temp.audit_ctx`` row on
-SQLite. It is set before *every* such statement, not cached, because a rolled-back
-transaction also rolls the setting back.
+SQLite. Inside a transaction it is copied once (and again only if the actor changes or a
+rollback undid the copy: ``_actor_is_current``); outside one, before each write.
 
 Sensitive columns (ID numbers, phones, password hashes) are never copied into the audit
 table: their values are recorded as ``"***"`` and only the fact that they changed is kept.
@@ -303,6 +303,7 @@ def _sqlite_uninstall(connection) -> None:
     finally:
         raw.close()
     connection._audit_installed = False
+    connection._audit_copied = None
 
 
 def install(connection) -> None:
@@ -323,22 +324,53 @@ def _actor_wrapper(execute, sql, params, many, context):
     if getattr(connection, "_audit_installed", False) and isinstance(sql, str):
         match = _WRITE_RE.match(sql)
         if match and match.group(1) != AUDIT_TABLE and match.group(1) in _audited_names():
-            actor_id, label = current_actor()
-            raw = connection.connection.cursor()
-            try:
-                if connection.vendor == "postgresql":
-                    raw.execute(
-                        "SELECT set_config('app.actor_id', %s, false), "
-                        "set_config('app.actor_label', %s, false)",
-                        ["" if actor_id is None else str(actor_id), label],
-                    )
-                else:
-                    raw.execute(
-                        "UPDATE temp.audit_ctx SET actor_id = ?, label = ?", [actor_id, label]
-                    )
-            finally:
-                raw.close()
+            _copy_actor(connection, current_actor())
     return execute(sql, params, many, context)
+
+
+def _actor_is_current(connection, actor: tuple[int | None, str]) -> bool:
+    """Whether ``actor`` was copied earlier in this transaction and is still in force.
+
+    The copy is a write in the transaction, so a rollback (of the transaction or of the
+    savepoint it was made in) undoes it. Django forgets the ``on_commit`` callbacks of a
+    rolled-back transaction or savepoint in exactly the same cases, so a no-op callback
+    registered with the copy is the marker: while it is still queued, the copy stands.
+    """
+    copied = getattr(connection, "_audit_copied", None)
+    if copied is None or copied[0] != actor:
+        return False
+    marker = copied[1]
+    return any(entry[1] is marker for entry in connection.run_on_commit)
+
+
+def _copy_actor(connection, actor: tuple[int | None, str]) -> None:
+    """Copy the actor into the database once per transaction (and again when it changes);
+    outside a transaction, before each write (each statement is its own transaction)."""
+    if connection.in_atomic_block and _actor_is_current(connection, actor):
+        return
+    actor_id, label = actor
+    raw = connection.connection.cursor()
+    try:
+        if connection.vendor == "postgresql":
+            raw.execute(
+                "SELECT set_config('app.actor_id', %s, false), "
+                "set_config('app.actor_label', %s, false)",
+                ["" if actor_id is None else str(actor_id), label],
+            )
+        else:
+            raw.execute("UPDATE temp.audit_ctx SET actor_id = ?, label = ?", [actor_id, label])
+    finally:
+        raw.close()
+    connection._audit_copies = getattr(connection, "_audit_copies", 0) + 1
+    if connection.in_atomic_block:
+
+        def marker() -> None:
+            """Queued with the copy; see ``_actor_is_current``."""
+
+        connection.on_commit(marker)
+        connection._audit_copied = (actor, marker)
+    else:
+        connection._audit_copied = None
 
 
 _names_cache: frozenset[str] | None = None

@@ -196,3 +196,41 @@ def test_users_created_in_bulk_are_recorded():
         )
     )
     assert {"bulk1", "bulk2"} <= labels
+
+
+def test_the_actor_is_copied_once_per_transaction_not_per_write(make_case, supervisor):
+    case = make_case()
+    with acting_as(supervisor), transaction.atomic():
+        before = getattr(connection, "_audit_copies", 0)
+        for n in range(5):
+            Case.objects.filter(pk=case.pk).update(title=f"改名{n}")
+        assert connection._audit_copies - before == 1
+    rows = entries("intake_case", case.pk)[-5:]
+    assert [r.actor_label for r in rows] == ["supervisor"] * 5
+
+
+def test_a_savepoint_rollback_does_not_lose_the_actor(make_case, supervisor):
+    """The copy made inside a rolled-back savepoint is undone with it; the next write in
+    the same transaction copies the actor again instead of writing as nobody."""
+    case = make_case()
+    with acting_as(supervisor), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(title="回滚的改名")
+            raise RuntimeError
+        Case.objects.filter(pk=case.pk).update(title="保留的改名")
+    row = entries("intake_case", case.pk)[-1]
+    assert row.after["title"] == "保留的改名"
+    assert (row.actor_id, row.actor_label) == (supervisor.pk, "supervisor")
+
+
+def test_a_change_of_actor_inside_a_transaction_is_copied(make_case, supervisor, dispatcher):
+    case = make_case()
+    with transaction.atomic():
+        with acting_as(supervisor):
+            Case.objects.filter(pk=case.pk).update(title="甲改")
+        with acting_as(dispatcher):
+            Case.objects.filter(pk=case.pk).update(title="乙改")
+        with acting_as(supervisor):
+            Case.objects.filter(pk=case.pk).update(title="丙改")
+    labels = [r.actor_label for r in entries("intake_case", case.pk)[-3:]]
+    assert labels == ["supervisor", "dispatcher", "supervisor"]
