@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -34,6 +36,20 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _parse_error_message(detail: str) -> str:
+    """DRF's English parser message (``JSON parse error - Expecting value: line 1 column 5
+    (char 4)``) as a sentence a clerk can act on: where the JSON breaks, or the encoding."""
+    if "codec can't decode" in detail:
+        return _("请求内容不是UTF-8编码,无法识别。")
+    where = re.search(r"line (\d+) column (\d+)", detail)
+    if where:
+        return _("请求内容不是有效的JSON,第 %(line)s 行第 %(col)s 列附近有误。") % {
+            "line": where.group(1),
+            "col": where.group(2),
+        }
+    return _("请求内容不是有效的JSON,请检查格式。")
+
+
 def error_response(
     status_code: int, code: str, message: str, fields: dict | None = None
 ) -> Response:
@@ -60,9 +76,7 @@ def exception_handler(exc, context):
             _flatten(exc.detail),
         )
     if isinstance(exc, exceptions.ParseError):
-        return error_response(
-            400, "parse_error", _("请求内容不是有效的JSON:%(d)s") % {"d": exc.detail}
-        )
+        return error_response(400, "parse_error", _parse_error_message(str(exc.detail)))
     detail = getattr(exc, "detail", "")
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     message = str(detail) if detail else str(exc)
