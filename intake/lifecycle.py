@@ -53,7 +53,13 @@ def available_actions(case: Case, user) -> list[str]:
     return [t.name for t in case.get_available_user_state_transitions(user)]
 
 
-def _illegal_message(case: Case, name: str, user) -> str:
+def may_ever_perform(case: Case, name: str, user) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` on ``case`` at all,
+    whatever the case's state (the role/department check of the FSM, not the state's)."""
+    return any(t.name == name and t.has_perm(case, user) for t in case.get_all_state_transitions())
+
+
+def illegal_message(case: Case, name: str, user) -> str:
     allowed = [str(TRANSITION_LABELS.get(n, n)) for n in available_actions(case, user)]
     return _(
         "案件当前状态为「%(state)s」,不能执行「%(action)s」。您现在可执行的操作:%(allowed)s。"
@@ -102,10 +108,10 @@ def run_transition(
             )
         method = getattr(case, name)
         if not can_proceed(method, check_conditions=False):
-            raise Conflict(_illegal_message(case, name, actor), code="illegal_transition")
+            raise Conflict(illegal_message(case, name, actor), code="illegal_transition")
         if not can_proceed(method):
             raise Conflict(
-                str(CONDITION_MESSAGES.get(name, _illegal_message(case, name, actor))),
+                str(CONDITION_MESSAGES.get(name, illegal_message(case, name, actor))),
                 code="condition_failed",
             )
         if not has_transition_perm(method, actor):

@@ -28,7 +28,7 @@ from luodian_platform.views import role_required
 from .actions import ACTIONS
 from .channel import guidance_for, route_to_for
 from .forms import INITIAL_PARTIES, PartyFormSet, RegistrationForm, action_fields
-from .lifecycle import available_actions
+from .lifecycle import available_actions, illegal_message, may_ever_perform
 from .models import Case, Channel, OtherProceeding, Party, RiskLevel, State
 from .panels import panels_for
 from .receipts import expected_time, next_steps
@@ -137,6 +137,13 @@ def case_action_page(request, pk: int, name: str):
     action = ACTIONS.get(name)
     if case is None or action is None:
         raise Http404
+    if request.method != "POST" and name not in available_actions(case, request.user):
+        # A form the user may not submit is not shown: no permission at all → 403; allowed
+        # to the user but not in this state → back to the case with the reason.
+        if not may_ever_perform(case, name, request.user):
+            raise PermissionDenied
+        messages.error(request, illegal_message(case, name, request.user))
+        return redirect("intake:case_detail", pk=pk)
     # GET may pre-fill the form (the inbox links a flagged order's guidance into 不予受理).
     values, errors, status = request.GET, {}, 200
     if request.method == "POST":

@@ -501,10 +501,10 @@ MATRIX: dict[str, Rule] = {
     "intake:case_detail": page(SEES_CASE, kwargs=_case),
     "intake:receipt": page(SEES_CASE, kwargs=_case),
     "intake:case_action": page(
-        SEES_CASE,
+        {"officer", "mediator"},
         kwargs=lambda w: {"pk": w.case.pk, "name": "suspend"},
         idor=lambda w: {"pk": w.foreign_case.pk, "name": "suspend"},
-        note="GET shows the form to whoever sees the case; the FSM permission decides the POST",
+        note="the form only for those who may submit it (FSM permission): others 403 (issue 23)",
     ),
     "intake:party_reveal": page(
         {"dispatcher", "officer", "mediator", "admin"},

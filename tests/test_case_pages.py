@@ -108,3 +108,26 @@ def test_case_page_shows_panels_registered_by_downstream_apps(client, make_case,
     client.force_login(dispatcher)
     html = client.get(reverse("intake:case_detail", args=[case.pk])).content.decode()
     assert 'id="panel-routing"' in html and "县人社局" in html  # dispatch's routing suggestion
+
+
+def test_a_form_the_user_may_not_submit_is_403(client, make_case, clerk, dispatcher):
+    """Issue 23: a clerk could open the dispatch form although submitting was refused."""
+    case = make_case()
+    url = f"/cases/{case.pk}/act/dispatch/"
+    client.force_login(clerk)
+    assert client.get(url).status_code == 403
+    client.force_login(dispatcher)
+    assert client.get(url).status_code == 200
+
+
+def test_a_form_not_open_in_this_state_sends_back_to_the_case_with_the_reason(
+    client, make_case, dispatcher, rsj
+):
+    from dispatch.services import case_dispatch
+
+    case = make_case()
+    case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
+    client.force_login(dispatcher)
+    response = client.get(f"/cases/{case.pk}/act/dispatch/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/"
+    assert "不能执行" in response.content.decode()
