@@ -4,9 +4,12 @@ admin; check them against the current text of each rule before a county goes liv
 from __future__ import annotations
 
 from intake.models import Channel
+from luodian_platform.demo import ensure_demo_user
 from luodian_platform.models import Category, Department
+from luodian_platform.roles import Role
 
 from .models import DeadlineRule, RoutingRule
+from .services import department_is_staffed
 
 W, D, H = DeadlineRule.Unit.WORKDAYS, DeadlineRule.Unit.DAYS, DeadlineRule.Unit.HOURS
 
@@ -98,6 +101,18 @@ def load() -> dict[str, int]:
             defaults={"department": Department.objects.get(code=dept)},
         )
         rule.co_departments.set(Department.objects.filter(code__in=co))
+    # Every department a rule routes to has someone to sign for its cases (the system check
+    # dispatch.W001 names a rule whose department has nobody).
+    for code in sorted({dept for _cat, dept, _co in ROUTING_RULES}):
+        department = Department.objects.get(code=code)
+        if not department_is_staffed(department):
+            ensure_demo_user(
+                f"officer-{code}",
+                f"{department.name}承办人",
+                Role.OFFICER,
+                department=department,
+                head=True,
+            )
     return {
         "deadline_rules": DeadlineRule.objects.count(),
         "routing_rules": RoutingRule.objects.count(),

@@ -23,6 +23,9 @@ class DispatchInput(ActionInput):
         label=_("协办部门"),
     )
     reset_clock = serializers.BooleanField(required=False, default=False, label=_("重新计时"))
+    confirm_unstaffed = serializers.BooleanField(
+        required=False, default=False, label=_("确认派给无在岗承办人的部门")
+    )
 
 
 class ReasonInput(ActionInput):
@@ -43,7 +46,7 @@ def register() -> None:
             name="dispatch",
             serializer_class=DispatchInput,
             service=services.case_dispatch,
-            args=("department", "note", "co_departments", "reset_clock"),
+            args=("department", "note", "co_departments", "reset_clock", "confirm_unstaffed"),
         ),
         CaseAction(name="sign_for", serializer_class=ActionInput, service=services.case_sign_for),
         CaseAction(

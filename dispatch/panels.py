@@ -11,7 +11,7 @@ from . import selectors
 from .deadlines import rule_for
 from .models import Correction, ExtensionRequest, Supervision
 from .routing import routing_suggest
-from .services import EXTENSION_STATES
+from .services import EXTENSION_STATES, department_is_staffed
 
 
 def routing_context(*, case: Case, user, request) -> dict | None:
@@ -27,6 +27,8 @@ def routing_context(*, case: Case, user, request) -> dict | None:
     return {
         "case": case,
         "suggestion": suggestion,
+        "suggestion_unstaffed": bool(suggestion)
+        and not department_is_staffed(suggestion.department),
         "can_dispatch": is_dispatcher and case.state == State.REGISTERED,
         "history": history,
         "current": current,

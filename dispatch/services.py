@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from intake.lifecycle import lock_visible_case, run_transition
 from intake.models import Case, CaseEvent, State
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
-from luodian_platform.models import Department
+from luodian_platform.models import Department, User
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import WorkCalendar, due_at, end_of_day, local_date
 
@@ -28,6 +28,13 @@ def _end_current_dispatch(case: Case) -> None:
     DispatchRecord.objects.filter(case=case, is_current=True).update(is_current=False)
 
 
+def department_is_staffed(department: Department) -> bool:
+    """Whether an active officer of ``department`` could sign for a case dispatched to it."""
+    return User.objects.filter(
+        department=department, is_active=True, groups__name=Role.OFFICER
+    ).exists()
+
+
 def case_dispatch(
     *,
     case_id: int,
@@ -36,6 +43,7 @@ def case_dispatch(
     note: str = "",
     co_departments: Iterable[Department] = (),
     reset_clock: bool = False,
+    confirm_unstaffed: bool = False,
     expected_version: int | None = None,
 ) -> Case:
     """派单 to a lead department, optionally with co-handling departments (协办).
@@ -48,6 +56,17 @@ def case_dispatch(
     if not department.is_active:
         raise ServiceError(
             _("该部门已停用,不能派单。"), fields={"department": _("请选择其他部门。")}
+        )
+    if not confirm_unstaffed and not department_is_staffed(department):
+        # Nobody could sign for it: the case would sit unseen until the sweep escalates.
+        raise ServiceError(
+            _(
+                "「%(d)s」目前没有在岗的承办人账号,派单后无人签收。"
+                "请改派其他部门;确需派给该部门(如线下交办)请勾选“确认派给无在岗承办人的部门”。"
+            )
+            % {"d": department.name},
+            code="unstaffed",
+            fields={"confirm_unstaffed": _("该部门没有在岗承办人。")},
         )
     co = [d for d in dict.fromkeys(co_departments) if d.pk != department.pk]
     if any(not d.is_active for d in co):
@@ -114,7 +133,12 @@ def case_dispatch(
 
 
 def case_dispatch_suggested(
-    *, case_id: int, actor, note: str = "", expected_version: int | None = None
+    *,
+    case_id: int,
+    actor,
+    note: str = "",
+    confirm_unstaffed: bool = False,
+    expected_version: int | None = None,
 ) -> Case:
     """确认分流建议: one click dispatches to the suggested lead and co-handling departments."""
     case = Case.objects.visible_to(actor).filter(pk=case_id).first()
@@ -129,6 +153,7 @@ def case_dispatch_suggested(
         co_departments=suggestion.co_departments,
         actor=actor,
         note=note,
+        confirm_unstaffed=confirm_unstaffed,
         expected_version=expected_version,
     )
 

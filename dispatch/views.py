@@ -113,7 +113,10 @@ def confirm_suggestion(request, pk: int):
     _run(
         request,
         lambda: services.case_dispatch_suggested(
-            case_id=pk, actor=request.user, expected_version=_version(request)
+            case_id=pk,
+            actor=request.user,
+            confirm_unstaffed=bool(request.POST.get("confirm_unstaffed")),
+            expected_version=_version(request),
         ),
         success=_("已按分流建议派单。"),
     )

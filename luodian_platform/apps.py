@@ -6,3 +6,8 @@ class PlatformConfig(AppConfig):
     name = "luodian_platform"
     label = "luodian_platform"
     verbose_name = _("平台基础")
+
+    def ready(self):
+        from .api import messages
+
+        messages.install()

@@ -108,25 +108,15 @@ def load() -> dict[str, int]:
         Category.objects.update_or_create(
             code=code, defaults={"name": name, "kind": kind, "required_fields": required}
         )
-    from django.contrib.auth.models import Group
-
     for username, full_name, role, dept, window, head in USERS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "full_name": full_name,
-                "department": Department.objects.get(code=dept) if dept else None,
-                "window": Window.objects.get(code=window) if window else None,
-                "is_department_head": head,
-                "is_staff": role == Role.ADMIN,
-                "is_superuser": role == Role.ADMIN,
-                "email": f"{username}@luodian.invalid",
-            },
+        ensure_demo_user(
+            username,
+            full_name,
+            role,
+            department=Department.objects.get(code=dept) if dept else None,
+            window=Window.objects.get(code=window) if window else None,
+            head=head,
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name=str(role)))
     return {
         "townships": Township.objects.count(),
         "departments": Department.objects.count(),
@@ -135,3 +125,34 @@ def load() -> dict[str, int]:
         "users": User.objects.count(),
         "county": settings.COUNTY_NAME,
     }
+
+
+def ensure_demo_user(
+    username: str,
+    full_name: str,
+    role: str,
+    *,
+    department: Department | None = None,
+    window: Window | None = None,
+    head: bool = False,
+) -> User:
+    """A demo account (created once, with the demo password; later runs leave it alone)."""
+    from django.contrib.auth.models import Group
+
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "full_name": full_name,
+            "department": department,
+            "window": window,
+            "is_department_head": head,
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+            "email": f"{username}@luodian.invalid",
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=str(role)))
+    return user

@@ -118,3 +118,32 @@ def test_too_many_fields_is_400_in_chinese(client, api, clerk, settings, debug, 
         assert response.json()["error"]["code"] == "too_many_fields"
     assert response.status_code == 400
     assert Case.objects.count() == before
+
+
+def test_drf_field_messages_are_written_for_a_clerk():
+    from rest_framework import serializers
+
+    from luodian_platform.models import Department
+
+    class Form(serializers.Serializer):
+        department = serializers.SlugRelatedField(
+            slug_field="code", queryset=Department.objects.all()
+        )
+        other = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+        amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+        kind = serializers.ChoiceField(choices=["a"])
+        day = serializers.DateField()
+
+    form = Form(
+        data={
+            "department": "nope",
+            "other": 987654,
+            "amount": "1" * 20,
+            "kind": "z",
+            "day": "05/03/2026",
+        }
+    )
+    assert not form.is_valid()
+    text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    assert "属性" not in text and "对象不存在" not in text and "确认总共" not in text
+    assert "请从列表中选择" in text and "总位数不能超过 14 位" in text and "2026-03-05" in text

@@ -11,7 +11,7 @@ from dispatch.panels import routing_context
 from dispatch.routing import routing_suggest
 from dispatch.services import case_dispatch, case_dispatch_suggested, case_return, case_sign_for
 from intake.models import Case, State
-from luodian_platform.errors import Conflict, NotAllowed, NotFound
+from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Category, Department, Township
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +266,55 @@ def test_confirm_page_dispatches_and_redirects(make_case, dispatcher, officer, c
     )
     assert r.status_code == 302 and Case.objects.get(pk=case.pk).department.code == "rsj"
     assert client.get(reverse("dispatch:confirm_suggestion", args=[case.pk])).status_code == 405
+
+
+def _unstaffed_department():
+    from luodian_platform.models import Department
+
+    return Department.objects.create(code="kjj-test", name="县科技局", kind="department")
+
+
+def test_dispatch_to_a_department_nobody_can_sign_for_needs_confirmation(make_case, dispatcher):
+    department = _unstaffed_department()
+    case = make_case()
+    with pytest.raises(ServiceError) as refused:
+        case_dispatch(case_id=case.pk, department=department, actor=dispatcher)
+    assert refused.value.code == "unstaffed" and "县科技局" in refused.value.message
+    assert "confirm_unstaffed" in refused.value.fields
+    case.refresh_from_db()
+    assert case.state == "registered"
+    case = case_dispatch(
+        case_id=case.pk, department=department, actor=dispatcher, confirm_unstaffed=True
+    )
+    assert case.state == "dispatched" and case.department_id == department.pk
+
+
+def test_the_api_and_page_ask_for_the_same_confirmation(api, client, make_case, dispatcher):
+    department = _unstaffed_department()
+    case = make_case()
+    url = f"/api/cases/{case.pk}/dispatch/"
+    response = api(dispatcher).post(url, {"department": department.code}, format="json")
+    assert response.status_code == 400
+    assert "confirm_unstaffed" in response.json()["error"]["fields"]
+    client.force_login(dispatcher)
+    response = client.post(
+        f"/cases/{case.pk}/act/dispatch/",
+        {"department": department.code, "confirm_unstaffed": "on"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.department_id == department.pk
+
+
+def test_system_check_names_routing_rules_whose_department_has_nobody():
+    from dispatch.checks import unstaffed_routing_rules
+    from dispatch.models import RoutingRule
+    from luodian_platform.models import Category
+
+    assert unstaffed_routing_rules() == []  # the demo county staffs every routed department
+    department = _unstaffed_department()
+    rule = RoutingRule.objects.filter(category=Category.objects.get(code="land")).first()
+    rule.department = department
+    rule.save()
+    warnings = unstaffed_routing_rules()
+    assert [w.id for w in warnings] == ["dispatch.W001"] and "县科技局" in warnings[0].msg

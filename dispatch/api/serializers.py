@@ -33,6 +33,7 @@ class RoutingSuggestionSerializer(serializers.Serializer):
 class ConfirmSuggestionInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=0)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    confirm_unstaffed = serializers.BooleanField(required=False, default=False)
 
 
 class DispatchRecordSerializer(serializers.ModelSerializer):

@@ -74,6 +74,7 @@ class ConfirmSuggestionView(APIView):
             case_id=pk,
             actor=request.user,
             note=inp.validated_data.get("note", ""),
+            confirm_unstaffed=inp.validated_data["confirm_unstaffed"],
             expected_version=inp.validated_data.get("version"),
         )
         case = Case.objects.prefetch_related("parties", "events__actor").get(pk=case.pk)
