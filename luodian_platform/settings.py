@@ -283,6 +283,20 @@ REMINDER_SEND_HOURS = (
 REMINDER_WORKDAYS_ONLY = env_bool("REMINDER_WORKDAYS_ONLY", True)
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 300)
 REMINDER_SIGN_LEAD_HOURS = env_int("REMINDER_SIGN_LEAD_HOURS", 4)
+
+# Sanity bounds on dates people type (issue 23), with the reasons in docs/mediation.md:
+# a session may be entered up to a week after it was held and booked up to half a year
+# ahead, lasts at most 12 hours, and one outside 07:00–21:00 or on a rest day needs the
+# user's confirmation; an agreement's performance date lies between the agreement and ten
+# years after it.
+SESSION_PAST_GRACE_DAYS = env_int("SESSION_PAST_GRACE_DAYS", 7)
+SESSION_MAX_AHEAD_DAYS = env_int("SESSION_MAX_AHEAD_DAYS", 180)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+SESSION_USUAL_HOURS = (
+    env_int("SESSION_USUAL_FROM_HOUR", 7),
+    env_int("SESSION_USUAL_UNTIL_HOUR", 21),
+)
+PERFORMANCE_MAX_YEARS = env_int("PERFORMANCE_MAX_YEARS", 10)
 REMINDER_DUE_SOON_WORKDAYS = env_int("REMINDER_DUE_SOON_WORKDAYS", 1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
 

@@ -175,6 +175,7 @@ def session_new(request, pk: int):
                 room_id=_id(request.POST, "room"),
                 on_site_place=request.POST.get("on_site_place", ""),
                 mediator_ids=_ids(request.POST, "mediators"),
+                confirm_off_hours=bool(request.POST.get("confirm_off_hours")),
             ),
             done=_("已预约调解。"),
             to=lambda _r: ("mediation:case", case.pk),

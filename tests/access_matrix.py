@@ -227,6 +227,7 @@ class World:
             ends_at=starts + dt.timedelta(hours=1),
             mediator_ids=[self.wei.pk],
             on_site_place="龙坪镇司法所",
+            confirm_off_hours=True,  # any hour: this row is about access, not the clock
         )
 
     def agreement_body(self, case, *, signed: bool = False) -> dict:

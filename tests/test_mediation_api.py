@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from dispatch.services import case_dispatch, case_sign_for
 from intake.models import State
 from luodian_platform.models import Window
-from luodian_platform.workcal import local_date
+from luodian_platform.workcal import WorkCalendar, local_date
 from mediation import services
 from mediation.models import Mediator
 
@@ -34,7 +34,8 @@ def wei():
 
 
 def _when(hour: int) -> str:
-    day = local_date() + dt.timedelta(days=2)
+    # A working day: a session at an ordinary hour of a working day needs no confirmation.
+    day = WorkCalendar.load().add_working_days(local_date(), 2)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour))).isoformat()
 
 

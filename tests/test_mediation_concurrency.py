@@ -13,7 +13,7 @@ from django.utils import timezone
 from dispatch.services import case_dispatch, case_sign_for
 from luodian_platform.errors import Conflict
 from luodian_platform.models import Window
-from luodian_platform.workcal import local_date
+from luodian_platform.workcal import WorkCalendar, local_date
 from mediation import services
 from mediation.models import MediationSession, Mediator
 
@@ -32,7 +32,7 @@ def test_ten_bookings_of_one_room_at_once_one_wins(make_case, dispatcher, office
         case_sign_for(case_id=case.pk, actor=officer)
         services.mediator_assign(case_id=case.pk, mediator_id=m.pk, actor=officer)
         cases.append((case, m))
-    day = local_date() + dt.timedelta(days=3)
+    day = WorkCalendar.load().add_working_days(local_date(), 3)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
     barrier = threading.Barrier(len(cases))
 

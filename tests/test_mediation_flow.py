@@ -62,7 +62,8 @@ def room():
 
 
 def _at(hour: int, minute: int = 0, days: int = 1) -> dt.datetime:
-    day = local_date() + dt.timedelta(days=days)
+    # A working day: a session at an ordinary hour of a working day needs no confirmation.
+    day = WorkCalendar.load().add_working_days(local_date(), days)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
@@ -249,18 +250,31 @@ def test_session_needs_an_assigned_mediator_a_room_or_site_and_a_valid_time(
         mediator_ids=[luo.pk],
     )
     party_ids = list(case.parties.values_list("pk", flat=True))
-    session = services.session_record(
-        session_id=session.pk,
-        actor=officer,
-        record="双方陈述意见……",
-        result="adjourned",
-        attended_party_ids=party_ids,
-    )
-    assert set(session.parties_attended.values_list("pk", flat=True)) == set(party_ids)
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError, match="尚未举行"):  # before it was held
         services.session_record(
-            session_id=session.pk, actor=officer, record="", result="failed", attended_party_ids=[]
+            session_id=session.pk,
+            actor=officer,
+            record="双方陈述意见……",
+            result="adjourned",
+            attended_party_ids=party_ids,
         )
+    with time_machine.travel(_at(16), tick=False):  # after the session was held
+        session = services.session_record(
+            session_id=session.pk,
+            actor=officer,
+            record="双方陈述意见……",
+            result="adjourned",
+            attended_party_ids=party_ids,
+        )
+        assert set(session.parties_attended.values_list("pk", flat=True)) == set(party_ids)
+        with pytest.raises(ServiceError):
+            services.session_record(
+                session_id=session.pk,
+                actor=officer,
+                record="",
+                result="failed",
+                attended_party_ids=[],
+            )
 
 
 def test_joint_mediation_lets_participating_department_see_the_case(
@@ -614,3 +628,101 @@ def test_case_page_panels_render_sessions_documents_and_time_to_agreement(
     }
     assert agreement.number in rendered["mediation"] and "韦国强" in rendered["mediation"]
     assert "从登记到签订调解协议" in rendered["mediation_metric"]
+
+
+# --- dates a person may mistype (issue 23) ------------------------------------------------
+
+
+def _book(case, officer, luo, starts_at, ends_at, **kw):
+    return services.session_book(
+        case_id=case.pk,
+        actor=officer,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        on_site_place="龙坪镇司法所",
+        mediator_ids=[luo.pk],
+        **kw,
+    )
+
+
+def _local(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "field"),
+    [
+        (lambda today: _local(dt.date(2020, 6, 1), 9), 1, "starts_at"),  # years ago
+        (lambda today: _local(today + dt.timedelta(days=400), 9), 1, "starts_at"),  # 2030-ish
+        (lambda today: _local(today - dt.timedelta(days=8), 9), 1, "starts_at"),  # past grace
+        (lambda today: _local(today + dt.timedelta(days=3), 9), 72, "ends_at"),  # three days
+    ],
+)
+def test_sessions_with_impossible_dates_are_refused(
+    accepted_case, officer, luo, start, hours, field
+):
+    case = accepted_case()
+    services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+    starts_at = start(local_date())
+    with pytest.raises(ServiceError) as refused:
+        _book(case, officer, luo, starts_at, starts_at + dt.timedelta(hours=hours))
+    assert field in refused.value.fields
+    assert not case.mediation_sessions.exists()
+
+
+def test_a_session_at_night_or_on_a_rest_day_needs_confirmation(accepted_case, officer, luo):
+    case = accepted_case()
+    services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+    cal = WorkCalendar.load()
+    day = local_date() + dt.timedelta(days=1)
+    while cal.is_workday(day):
+        day += dt.timedelta(days=1)
+    sunday_night = _local(day, 3)
+    with pytest.raises(ServiceError) as refused:
+        _book(case, officer, luo, sunday_night, sunday_night + dt.timedelta(hours=1))
+    assert "confirm_off_hours" in refused.value.fields
+    workday_evening = _local(cal.add_working_days(local_date(), 2), 21)
+    with pytest.raises(ServiceError):
+        _book(case, officer, luo, workday_evening, workday_evening + dt.timedelta(hours=1))
+    session = _book(
+        case,
+        officer,
+        luo,
+        sunday_night,
+        sunday_night + dt.timedelta(hours=1),
+        confirm_off_hours=True,
+    )
+    assert session.pk
+    ordinary = _local(cal.add_working_days(local_date(), 3), 9)
+    assert _book(case, officer, luo, ordinary, ordinary + dt.timedelta(hours=2)).pk
+
+
+@pytest.mark.parametrize(
+    ("due", "ok"),
+    [
+        (lambda today: dt.date(2020, 1, 1), False),
+        (lambda today: dt.date(today.year + 100, 1, 1), False),
+        (lambda today: today - dt.timedelta(days=30), False),
+        (lambda today: today + dt.timedelta(days=30), True),
+        (lambda today: dt.date(today.year + 5, 12, 31), True),
+    ],
+)
+def test_performance_dates_lie_between_the_agreement_and_ten_years(
+    accepted_case, officer, luo, due, ok
+):
+    case = accepted_case()
+    services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+    kwargs = agreement_kwargs(case, luo)
+    kwargs["terms"] = [
+        services.AgreementTermInput(
+            content="支付工资12000元",
+            performance_method="银行转账",
+            due_at=end_of_day(due(local_date())),
+        )
+    ]
+    if ok:
+        assert services.agreement_record(actor=officer, **kwargs).pk
+    else:
+        with pytest.raises(ServiceError) as refused:
+            services.agreement_record(actor=officer, **kwargs)
+        assert "terms[0].due_at" in refused.value.fields

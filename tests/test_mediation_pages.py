@@ -310,6 +310,7 @@ def _session(case, officer):
         room_id=None,
         on_site_place="村委会",
         mediator_ids=[wei.pk],
+        confirm_off_hours=True,
     )
 
 

@@ -92,6 +92,9 @@ class SessionInput(serializers.Serializer):
     room = serializers.IntegerField(required=False, allow_null=True, help_text="调解室(Window id)")
     on_site_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     mediators = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    confirm_off_hours = serializers.BooleanField(
+        required=False, default=False, help_text="休息日或7:00–21:00以外的调解须确认"
+    )
 
 
 class SessionRecordInput(serializers.Serializer):

@@ -154,6 +154,7 @@ class SessionListView(ObjectActionView):
             room_id=data.get("room"),
             on_site_place=data.get("on_site_place", ""),
             mediator_ids=data["mediators"],
+            confirm_off_hours=data["confirm_off_hours"],
         )
 
 

@@ -85,7 +85,27 @@ def _validate_agreement(
             errors[f"terms[{i}].performance_method"] = _("请写明履行方式。")
         if not t.due_at:
             errors[f"terms[{i}].due_at"] = _("请写明履行期限。")
+        else:
+            problem = _performance_date_problem(t.due_at)
+            if problem:
+                errors[f"terms[{i}].due_at"] = problem
     return errors
+
+
+def _performance_date_problem(due_at: dt.datetime) -> str | None:
+    """A performance date lies between the agreement (a week's grace for one entered after
+    the session) and ten years after it: 2020 or 2126 is a slip of the keyboard."""
+    today = local_date()
+    due = local_date(due_at)
+    earliest = today - dt.timedelta(days=settings.SESSION_PAST_GRACE_DAYS)
+    if due < earliest:
+        return _("履行期限 %(d)s 早于协议日期,请核对。") % {"d": due.isoformat()}
+    if due.year > today.year + settings.PERFORMANCE_MAX_YEARS:
+        return _("履行期限 %(d)s 超过 %(n)d 年,请核对。") % {
+            "d": due.isoformat(),
+            "n": settings.PERFORMANCE_MAX_YEARS,
+        }
+    return None
 
 
 def agreement_record(

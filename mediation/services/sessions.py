@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.models import Window
+from luodian_platform.workcal import WorkCalendar
 
 from ..models import (
     MediationSession,
@@ -34,6 +36,7 @@ def session_book(
     mediator_ids: list[int],
     room_id: int | None = None,
     on_site_place: str = "",
+    confirm_off_hours: bool = False,
 ) -> MediationSession:
     """预约调解: a room of the hall (or a place on site) and the mediators.
 
@@ -45,6 +48,8 @@ def session_book(
     on_site_place = (on_site_place or "").strip()
     if not starts_at or not ends_at or ends_at <= starts_at:
         errors["ends_at"] = _("结束时间必须晚于开始时间。")
+    else:
+        errors.update(_session_time_problems(starts_at, ends_at, confirm_off_hours))
     if not room_id and not on_site_place:
         errors["room"] = _("请选择调解室或填写现场调解地点。")
     if not mediator_ids:
@@ -117,6 +122,39 @@ def session_book(
     return session
 
 
+def _session_time_problems(
+    starts_at: dt.datetime, ends_at: dt.datetime, confirmed: bool
+) -> dict[str, str]:
+    """Dates a person mistyped (2020, 2030, three days long) are refused; a session at an
+    unusual hour or on a rest day is possible (evening mediation in a village) but must be
+    confirmed, so that 03:00 on a Sunday is never booked by a slip of the picker."""
+    now = timezone.now()
+    errors = {}
+    if starts_at < now - dt.timedelta(days=settings.SESSION_PAST_GRACE_DAYS):
+        errors["starts_at"] = _(
+            "开始时间早于 %(n)d 天前,请核对日期(已举行的调解须在一周内补录)。"
+        ) % {"n": settings.SESSION_PAST_GRACE_DAYS}
+    elif starts_at > now + dt.timedelta(days=settings.SESSION_MAX_AHEAD_DAYS):
+        errors["starts_at"] = _("开始时间晚于 %(n)d 天后,请核对日期。") % {
+            "n": settings.SESSION_MAX_AHEAD_DAYS
+        }
+    if ends_at - starts_at > dt.timedelta(hours=settings.SESSION_MAX_HOURS):
+        errors["ends_at"] = _("一次调解最长 %(n)d 小时,请核对结束时间;多日调解请分次预约。") % {
+            "n": settings.SESSION_MAX_HOURS
+        }
+    if errors or confirmed:
+        return errors
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    first, last = settings.SESSION_USUAL_HOURS
+    off_hours = start.hour < first or end.hour > last or (end.hour == last and end.minute > 0)
+    rest_day = not WorkCalendar.load().is_workday(start.date())
+    if off_hours or rest_day:
+        errors["confirm_off_hours"] = _(
+            "该时间在休息日或 %(a)02d:00–%(b)02d:00 以外,如确需此时调解请勾选确认。"
+        ) % {"a": first, "b": last}
+    return errors
+
+
 def session_record(
     *, session_id: int, actor, record: str, result: str, attended_party_ids: list[int]
 ) -> MediationSession:
@@ -131,6 +169,12 @@ def session_record(
     with transaction.atomic():
         case = _lock_for_mediation(session.case_id, actor)
         session = MediationSession.objects.select_for_update().get(pk=session_id)
+        if result != MediationSession.Result.PLANNED and session.starts_at > timezone.now():
+            raise ServiceError(
+                _("调解会定于 %(t)s 开始,尚未举行,不能登记调解结果。")
+                % {"t": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")},
+                fields={"result": _("调解会尚未举行。")},
+            )
         parties = set(case.parties.values_list("pk", flat=True))
         if not set(attended_party_ids) <= parties:
             raise ServiceError(

@@ -8,12 +8,15 @@ issue they wait for; see docs/browser-tests.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import time
 
 import pytest
 from playwright.sync_api import expect
+
+from luodian_platform.workcal import local_date
 
 from .support import login_as, screenshot, url_exists
 
@@ -267,8 +270,12 @@ def _mediate_with_expert_and_sign_agreement(page, case) -> None:
     expect(page.locator("main")).to_contain_text(expert_name)
 
     _timed_click(page, page.get_by_role("link", name="预约调解"))
-    page.get_by_label("开始时间").fill("2026-12-01T09:30")
-    page.get_by_label("结束时间").fill("2026-12-01T11:00")
+    # Held yesterday morning and entered now (within the week's grace); yesterday may be a
+    # rest day, so the confirmation is ticked (an ordinary working-day session needs none).
+    held = (local_date() - dt.timedelta(days=1)).isoformat()
+    page.get_by_label("开始时间").fill(f"{held}T09:30")
+    page.get_by_label("结束时间").fill(f"{held}T11:00")
+    page.get_by_label("确认在休息日或7:00–21:00以外调解").check()
     page.get_by_label("调解室").select_option(index=1)
     page.get_by_label(expert_name).check()
     _keyboard_submit(page, page.get_by_role("button", name="预约"))
@@ -289,7 +296,7 @@ def _mediate_with_expert_and_sign_agreement(page, case) -> None:
     page.get_by_label("各方当事人的责任").fill("用人单位未按时足额支付劳动报酬。")
     page.get_by_label("协议内容").first.fill("被申请人支付申请人工资12000元")
     page.get_by_label("履行方式").first.fill("银行转账")
-    page.get_by_label("履行期限").first.fill("2026-12-31")
+    page.get_by_label("履行期限").first.fill((local_date() + dt.timedelta(days=30)).isoformat())
     page.get_by_label("调解员已签名").check()
     page.get_by_label("调委会已盖章").check()
     screenshot(page, "journey3-agreement-form")
