@@ -6,6 +6,7 @@ from django.utils.http import urlencode
 
 from luodian_platform.views import role_required
 
+from . import presentation
 from .models import AuditEntry
 from .selectors import AUDIT_ROLES, FILTER_KEYS, audit_search
 
@@ -17,11 +18,21 @@ def audit_log(request):
     page = Paginator(audit_search(user=request.user, filters=filters), 50).get_page(
         request.GET.get("page")
     )
+    rows = [
+        {
+            "entry": e,
+            "table": presentation.table_label(e.table_name),
+            "changes": presentation.changes(e),
+        }
+        for e in page.object_list
+    ]
     return render(
         request,
         "audit/log.html",
         {
             "page": page,
+            "rows": rows,
+            "tables": presentation.table_choices(),
             "filters": filters,
             "actions": AuditEntry.Action.choices,
             "querystring": urlencode({k: v for k, v in filters.items() if v}),

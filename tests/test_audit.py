@@ -172,7 +172,7 @@ def test_supervisor_searches_the_trail_by_object_and_actor(
     assert page.status_code == 200
     assert list(page.context["page"].object_list)
     assert all(e.actor_label == "dispatcher" for e in page.context["page"].object_list)
-    assert "dispatched" in page.content.decode()
+    assert "已派单" in page.content.decode()  # the state by its label (issue 23)
 
 
 def test_audit_api_filters_and_refuses_other_roles(api, make_case, supervisor, clerk, dispatcher):
@@ -234,3 +234,31 @@ def test_a_change_of_actor_inside_a_transaction_is_copied(make_case, supervisor,
             Case.objects.filter(pk=case.pk).update(title="丙改")
     labels = [r.actor_label for r in entries("intake_case", case.pk)[-3:]]
     assert labels == ["supervisor", "dispatcher", "supervisor"]
+
+
+def test_the_audit_page_speaks_chinese_local_time_and_hides_personal_columns(
+    client, make_case, supervisor
+):
+    from django.utils import timezone
+
+    from mediation.models import AgreementParty
+
+    case = make_case()
+    party = case.parties.first()
+    client.force_login(supervisor)
+    page = client.get(reverse("audit:log"), {"table": "intake_party", "object": party.pk})
+    text = page.content.decode()
+    assert page.status_code == 200
+    body = text.split("<tbody>")[1].split("</tbody>")[0]
+    assert "当事人" in body and "intake_party" not in body
+    assert "***" in text and VALID_ID not in text and "gAAAA" not in text
+    page = client.get(reverse("audit:log"), {"table": "intake_case", "object": case.pk})
+    local = timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert local in page.content.decode()
+    assert "登记时间" in page.content.decode()
+    # An encrypted column of another app, not on the trail's own list, is hidden as well.
+    from audit import presentation
+
+    column = presentation.tables()["mediation_agreementparty"].columns["id_number"]
+    assert column.hidden and presentation._value(column, "gAAAAABciphertext") == "***"
+    assert AgreementParty._meta.db_table == "mediation_agreementparty"
