@@ -172,11 +172,17 @@ def evaluation_page(request):
 class CourtFilingForm(forms.Form):
     month = forms.DateField(
         label=gettext_lazy("月份"),
-        widget=forms.DateInput(attrs={"type": "month"}),
+        widget=forms.DateInput(
+            attrs={"inputmode": "numeric", "placeholder": "yyyy-mm", "pattern": r"\d{4}-\d{2}"},
+            format="%Y-%m",
+        ),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
     township = forms.ModelChoiceField(
-        label=gettext_lazy("乡镇街道(空=全县)"), queryset=Township.objects.all(), required=False
+        label=gettext_lazy("乡镇街道"),
+        queryset=Township.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("全县"),
     )
     civil = forms.IntegerField(label=gettext_lazy("一审民事收案"), min_value=0)
     administrative = forms.IntegerField(label=gettext_lazy("一审行政收案"), min_value=0)

@@ -63,7 +63,16 @@ class BootstrapForm(forms.Form):
 class MomentField(forms.DateTimeField):
     """A ``datetime-local`` input; blank means "now" (the services' default)."""
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT)
+    # A text box in the format clerks read, not the browser-locale picker (issue 23).
+    widget = forms.DateTimeInput(
+        attrs={
+            "inputmode": "numeric",
+            "placeholder": "yyyy-mm-dd hh:mm",
+            "pattern": r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}",
+            "autocomplete": "off",
+        },
+        format="%Y-%m-%d %H:%M",
+    )
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

@@ -147,3 +147,30 @@ def test_drf_field_messages_are_written_for_a_clerk():
     text = " ".join(str(e) for errors in form.errors.values() for e in errors)
     assert "属性" not in text and "对象不存在" not in text and "确认总共" not in text
     assert "请从列表中选择" in text and "总位数不能超过 14 位" in text and "2026-03-05" in text
+
+
+def test_no_form_shows_djangos_dashes_or_a_browser_locale_date_box(client, supervisor):
+    """Empty choices read "请选择"/"全部"/"全县"; dates are typed as yyyy-mm-dd, whatever the
+    browser's locale (issue 23)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client.force_login(supervisor)
+    page = client.get("/followup/dashboard/").content.decode()
+    assert "---------" not in page and "全县" in page and 'placeholder="yyyy-mm"' in page
+    sources = [
+        *Path(settings.BASE_DIR).glob("templates/**/*.html"),
+        *Path(settings.BASE_DIR).glob("*/templates/**/*.html"),
+        *Path(settings.BASE_DIR).glob("*/forms.py"),
+        *Path(settings.BASE_DIR).glob("*/views.py"),
+    ]
+    native = [
+        str(p)
+        for p in sources
+        if any(
+            t in p.read_text(encoding="utf-8")
+            for t in ('type="date"', 'type="datetime-local"', 'type="month"', '"type": "date')
+        )
+    ]
+    assert native == []
