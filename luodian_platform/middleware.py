@@ -56,6 +56,27 @@ class RequestGuardMiddleware:
                 return refused
         return self.get_response(request)
 
+    def process_exception(self, request, exception):
+        """The last net under every form and endpoint: a number or text the database cannot
+        hold (SQLite's 64-bit integers, a column's length) reached it unvalidated. The
+        write was rolled back with the exception; answer 400 in words, not a 500."""
+        from django.db import DataError
+        from django.utils.translation import gettext as _
+
+        if isinstance(exception, (OverflowError, DataError)):
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "unvalidated input reached the database on %s: %s", request.path, exception
+            )
+            return _refuse(
+                request,
+                400,
+                "out_of_range",
+                _("输入的数值或内容超出允许的范围,未保存任何内容。请核对后重新提交。"),
+            )
+        return None
+
     def _check(self, request):
         from django.core.exceptions import (
             RequestDataTooBig,
