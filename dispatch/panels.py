@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from intake.models import Case, State
 from intake.panels import CasePanel, register_panel
+from luodian_platform.models import Department
 from luodian_platform.roles import Role, user_has_role
 
 from . import selectors
@@ -18,6 +19,15 @@ def routing_context(*, case: Case, user, request) -> dict | None:
     is_dispatcher = user_has_role(user, Role.DISPATCHER, Role.ADMIN)
     history = list(selectors.dispatch_history(case=case))
     returns = list(selectors.case_returns(case=case))
+    # The returning department by its name (the event keeps its code), never "(sfj)".
+    names = dict(
+        Department.objects.filter(
+            code__in={e.payload.get("department") for e in returns} - {None}
+        ).values_list("code", "name")
+    )
+    for event in returns:
+        code = event.payload.get("department")
+        event.department_name = names.get(code, code or "")
     suggestion = None
     if case.state == State.REGISTERED and is_dispatcher:
         suggestion = routing_suggest(case)

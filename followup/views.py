@@ -46,7 +46,7 @@ class VisitForm(forms.Form):
     )
     satisfaction = forms.ChoiceField(
         label=gettext_lazy("满意度"),
-        choices=[("", "—"), *Satisfaction.choices],
+        choices=[("", gettext_lazy("请选择")), *Satisfaction.choices],
         required=False,
     )
     agreement_performed = forms.NullBooleanField(

@@ -91,7 +91,7 @@ class JointMediationForm(BootstrapForm):
     lead_department = forms.ModelChoiceField(
         label=_("牵头部门"),
         queryset=Department.objects.filter(is_active=True),
-        empty_label="—",
+        empty_label=_("请选择"),
         error_messages={"required": _("请选择牵头部门。"), "invalid_choice": _("请选择牵头部门。")},
     )
     departments = forms.ModelMultipleChoiceField(
@@ -160,7 +160,7 @@ class JCAcceptForm(BootstrapForm):
 class JCDecideForm(BootstrapForm):
     decision = forms.ChoiceField(
         label=_("法院决定"),
-        choices=[("", "—"), *JudicialConfirmation.Decision.choices],
+        choices=[("", _("请选择")), *JudicialConfirmation.Decision.choices],
         error_messages={"required": _("请选择法院决定。"), "invalid_choice": _("请选择法院决定。")},
     )
     decided_at = MomentField(label=_("决定时间"))

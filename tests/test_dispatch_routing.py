@@ -318,3 +318,14 @@ def test_system_check_names_routing_rules_whose_department_has_nobody():
     rule.save()
     warnings = unstaffed_routing_rules()
     assert [w.id for w in warnings] == ["dispatch.W001"] and "县科技局" in warnings[0].msg
+
+
+def test_the_case_page_names_the_returning_department_not_its_code(
+    client, make_case, dispatcher, officer2, sfj
+):
+    case = make_case(category_code="neighbour")
+    case_dispatch(case_id=case.pk, department=sfj, actor=dispatcher)
+    case_return(case_id=case.pk, actor=officer2, reason="不属本部门职责", legal_basis="三定方案")
+    client.force_login(dispatcher)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"({sfj.name})" in page and "(sfj)" not in page
