@@ -93,7 +93,10 @@ class DispatchRecord(models.Model):
     ``is_current`` marks the dispatch the case is under now; a return (退单) ends it."""
 
     case = models.ForeignKey(
-        "intake.Case", related_name="dispatch_records", on_delete=models.PROTECT
+        "intake.Case",
+        related_name="dispatch_records",
+        on_delete=models.PROTECT,
+        verbose_name=_("案件"),
     )
     department = models.ForeignKey(
         Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="+"
@@ -116,9 +119,14 @@ class DispatchRecord(models.Model):
     # Years the deadline computation crossed that neither chinese-calendar nor an
     # administrator knows: the deadline counted weekends only for those days.
     calendar_unknown_years = models.JSONField(_("日历缺失年份"), default=list, blank=True)
-    is_current = models.BooleanField(default=True)
+    is_current = models.BooleanField(default=True, verbose_name=_("当前派单"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("派单人"),
     )
     at = models.DateTimeField(_("派单时间"), default=timezone.now)
 
@@ -158,7 +166,10 @@ class ExtensionRequest(models.Model):
         REFUSED = "refused", _("不予批准")
 
     case = models.ForeignKey(
-        "intake.Case", related_name="extension_requests", on_delete=models.PROTECT
+        "intake.Case",
+        related_name="extension_requests",
+        on_delete=models.PROTECT,
+        verbose_name=_("案件"),
     )
     department = models.ForeignKey(
         Department, verbose_name=_("申请部门"), on_delete=models.PROTECT, related_name="+"
@@ -168,13 +179,21 @@ class ExtensionRequest(models.Model):
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申请人"),
     )
     requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     due_at_before = models.DateTimeField(_("原办理时限"), null=True, blank=True)
     due_at_after = models.DateTimeField(_("延期后时限"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True, max_length=2000)
@@ -204,7 +223,9 @@ class Supervision(models.Model):
         SUPERVISE = 2, _("督办")
         NOTICE = 3, _("通报")
 
-    case = models.ForeignKey("intake.Case", related_name="supervisions", on_delete=models.PROTECT)
+    case = models.ForeignKey(
+        "intake.Case", related_name="supervisions", on_delete=models.PROTECT, verbose_name=_("案件")
+    )
     department = models.ForeignKey(
         Department, verbose_name=_("被督办部门"), on_delete=models.PROTECT, related_name="+"
     )
@@ -213,12 +234,22 @@ class Supervision(models.Model):
     response_due_at = models.DateTimeField(_("回复时限"), db_index=True)
     automatic = models.BooleanField(_("系统自动"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
     )
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     response = models.TextField(_("部门回复"), blank=True, max_length=5000)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("回复人"),
     )
     responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
 
@@ -276,6 +307,7 @@ class Correction(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        verbose_name=_("案件"),
     )
     department = models.ForeignKey(
         Department,
@@ -302,12 +334,20 @@ class Correction(models.Model):
     talk_record = models.TextField(_("约谈记录"), blank=True, max_length=5000)
     suggested = models.BooleanField(_("系统建议"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
     )
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     feedback = models.TextField(_("整改反馈"), blank=True, max_length=5000)
     feedback_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("反馈人"),
     )
     feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
 

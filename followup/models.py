@@ -51,24 +51,29 @@ class Reminder(models.Model):
         FAILED = "failed", _("发送失败")
         CANCELLED = "cancelled", _("已取消")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("案件")
+    )
     kind = models.CharField(_("类型"), max_length=24, choices=ReminderKind.choices)
     threshold = models.CharField(_("节点"), max_length=64)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("接收人"),
     )
     due_at = models.DateTimeField(_("发送时间"))
     urgent = models.BooleanField(_("紧急(不受工作时间限制)"), default=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("领取时间"))
     # Last hand-off to a worker; a fresh one is not repeated by the next sweep.
-    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("入队时间"))
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("最近错误"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("提醒")
@@ -155,8 +160,12 @@ class FollowupPlan(models.Model):
 class AssignmentCursor(models.Model):
     """Round-robin pointer (轮流分配): locked while assigning, like the case counter."""
 
-    key = models.CharField(max_length=32, primary_key=True)
-    last_user_id = models.BigIntegerField(default=0)
+    key = models.CharField(max_length=32, primary_key=True, verbose_name=_("分配键"))
+    last_user_id = models.BigIntegerField(default=0, verbose_name=_("上次分配用户"))
+
+    class Meta:
+        verbose_name = _("回访分配游标")
+        verbose_name_plural = _("回访分配游标")
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_user_id}"
@@ -181,7 +190,9 @@ class Visit(models.Model):
         UNREACHABLE = "unreachable", _("无法联系")
         CANCELLED = "cancelled", _("已取消")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("案件")
+    )
     round = models.PositiveSmallIntegerField(_("轮次"), default=0)
     seq = models.PositiveSmallIntegerField(_("序号"), default=1)
     due_date = models.DateField(_("回访日期"))
@@ -205,10 +216,15 @@ class Visit(models.Model):
     comments = models.TextField(_("回访意见"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, db_index=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("回访人"),
     )
     led_to_rework = models.BooleanField(_("已重办"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -236,13 +252,22 @@ class Visit(models.Model):
 class VisitAttempt(models.Model):
     """One call (拨打记录), reached or not."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attempts")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("回访")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("回访人"),
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("时间"))
     reached = models.BooleanField(_("已接通"))
     note = models.CharField(_("备注"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("回访尝试")
+        verbose_name_plural = _("回访尝试")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -252,10 +277,17 @@ class VisitAttempt(models.Model):
 class PhoneReveal(models.Model):
     """Audit log: a follow-up officer chose to see a party's full phone number to call."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="reveals")
-    party_id = models.BigIntegerField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="reveals", verbose_name=_("回访")
+    )
+    party_id = models.BigIntegerField(verbose_name=_("当事人编号"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("查看时间"))
 
     class Meta:
         ordering = ["-at"]
@@ -269,14 +301,20 @@ class PhoneReveal(models.Model):
 class SatisfactionResult(models.Model):
     """A satisfaction rating from a channel (12345 回访结果), matched by channel + external id."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="channel_ratings")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="channel_ratings", verbose_name=_("案件")
+    )
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("渠道工单号"), max_length=64)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices)
     rated_at = models.DateTimeField(_("评价时间"), default=timezone.now, db_index=True)
     comment = models.CharField(_("备注"), max_length=500, blank=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导入人"),
     )
 
     class Meta:
@@ -298,16 +336,22 @@ class DailyStat(models.Model):
     channel, for dashboards' trends over long periods without scanning cases."""
 
     date = models.DateField(_("日期"), db_index=True)
-    department = models.ForeignKey(Department, null=True, on_delete=models.CASCADE)
-    township = models.ForeignKey(Township, null=True, on_delete=models.CASCADE)
-    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    received = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    closed_on_time = models.PositiveIntegerField(default=0)
-    agreements = models.PositiveIntegerField(default=0)
-    visits_done = models.PositiveIntegerField(default=0)
-    visits_positive = models.PositiveIntegerField(default=0)
+    department = models.ForeignKey(
+        Department, null=True, on_delete=models.CASCADE, verbose_name=_("部门")
+    )
+    township = models.ForeignKey(
+        Township, null=True, on_delete=models.CASCADE, verbose_name=_("乡镇街道")
+    )
+    category = models.ForeignKey(
+        Category, null=True, on_delete=models.CASCADE, verbose_name=_("类别")
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("来源渠道"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("受理数"))
+    closed = models.PositiveIntegerField(default=0, verbose_name=_("办结数"))
+    closed_on_time = models.PositiveIntegerField(default=0, verbose_name=_("按时办结数"))
+    agreements = models.PositiveIntegerField(default=0, verbose_name=_("达成协议数"))
+    visits_done = models.PositiveIntegerField(default=0, verbose_name=_("完成回访数"))
+    visits_positive = models.PositiveIntegerField(default=0, verbose_name=_("满意回访数"))
 
     class Meta:
         verbose_name = _("每日统计")
@@ -334,7 +378,11 @@ class CourtFiling(models.Model):
     civil = models.PositiveIntegerField(_("一审民事收案"), default=0)
     administrative = models.PositiveIntegerField(_("一审行政收案"), default=0)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("录入人"),
     )
 
     class Meta:

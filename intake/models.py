@@ -187,8 +187,12 @@ class CaseQuerySet(models.QuerySet):
 class CaseCounter(models.Model):
     """One row per year; locked while numbering so numbers are gap-free (no max()+1)."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("年度"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("已用最大号"))
+
+    class Meta:
+        verbose_name = _("案件编号计数")
+        verbose_name_plural = _("案件编号计数")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -235,7 +239,7 @@ class Case(FSMModelMixin, models.Model):
         _("状态"), default=State.REGISTERED, choices=State.choices, protected=True, db_index=True
     )
     # Bumped on every transition; clients send the version they saw to detect a race.
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, verbose_name=_("版本号"))
 
     department = models.ForeignKey(
         Department,
@@ -258,7 +262,7 @@ class Case(FSMModelMixin, models.Model):
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("中止时间"), null=True, blank=True)
-    suspended_from = models.CharField(max_length=20, blank=True)
+    suspended_from = models.CharField(max_length=20, blank=True, verbose_name=_("中止前状态"))
     bounce_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     forced_dispatch = models.BooleanField(_("强制派单"), default=False)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
@@ -268,7 +272,12 @@ class Case(FSMModelMixin, models.Model):
     reply_text = models.TextField(_("答复意见"), blank=True)
     reply_document = models.CharField(_("答复文书"), max_length=100, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("答复人"),
     )
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     agreement_signed_at = models.DateTimeField(_("协议签订时间"), null=True, blank=True)
@@ -286,7 +295,7 @@ class Case(FSMModelMixin, models.Model):
         related_name="merged_cases",
     )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     objects = CaseQuerySet.as_manager()
 
@@ -556,7 +565,9 @@ class Party(models.Model):
         PERSON = "person", _("自然人")
         ORG = "org", _("法人/组织")
 
-    case = models.ForeignKey(Case, related_name="parties", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        Case, related_name="parties", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
     role = models.CharField(_("身份"), max_length=12, choices=PartyRole.choices)
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
@@ -565,8 +576,8 @@ class Party(models.Model):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
-    id_number_bidx = BlindIndexField(source="id_number")
-    phone_bidx = BlindIndexField(source="phone")
+    id_number_bidx = BlindIndexField(source="id_number", verbose_name=_("身份证号码索引"))
+    phone_bidx = BlindIndexField(source="phone", verbose_name=_("联系电话索引"))
 
     class Meta:
         verbose_name = _("当事人")
@@ -612,20 +623,28 @@ class CaseEventQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """Append-only event log: one row per transition, written in the transition's transaction."""
 
-    case = models.ForeignKey(Case, related_name="events", on_delete=models.PROTECT)
-    transition = models.CharField(max_length=40)
-    from_state = models.CharField(max_length=20)
-    to_state = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    case = models.ForeignKey(
+        Case, related_name="events", on_delete=models.PROTECT, verbose_name=_("案件")
     )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    transition = models.CharField(max_length=40, verbose_name=_("操作"))
+    from_state = models.CharField(max_length=20, verbose_name=_("原状态"))
+    to_state = models.CharField(max_length=20, verbose_name=_("新状态"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("时间"))
+    note = models.TextField(blank=True, verbose_name=_("说明"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("附加信息"))
 
     objects = CaseEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("案件流转记录")
+        verbose_name_plural = _("案件流转记录")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
 
@@ -688,7 +707,9 @@ class ChannelToken(models.Model):
         choices=[c for c in Channel.choices if c[0] != Channel.WALK_IN],
     )
     name = models.CharField(_("名称"), max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("令牌摘要")
+    )
     prefix = models.CharField(_("令牌前缀"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -718,11 +739,18 @@ class ChannelToken(models.Model):
 class ChannelOrder(models.Model):
     """The raw order a channel posted, kept as received, next to the case it became."""
 
-    case = models.OneToOneField(Case, related_name="channel_order", on_delete=models.PROTECT)
+    case = models.OneToOneField(
+        Case, related_name="channel_order", on_delete=models.PROTECT, verbose_name=_("案件")
+    )
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("渠道工单号"), max_length=64)
     token = models.ForeignKey(
-        ChannelToken, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        ChannelToken,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("渠道令牌"),
     )
     source = models.CharField(_("接收方式"), max_length=10, default="api")  # api / bulk / csv
     # Encrypted: the raw order carries parties' ID numbers and phones.
@@ -749,12 +777,21 @@ class PersonalDataReveal(models.Model):
     """Who saw a party's full ID number or phone, when and why (PIPL accountability).
     Append-only like the event log."""
 
-    party = models.ForeignKey(Party, related_name="reveals", on_delete=models.CASCADE)
-    case = models.ForeignKey(Case, related_name="+", on_delete=models.CASCADE)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(
+        Party, related_name="reveals", on_delete=models.CASCADE, verbose_name=_("当事人")
+    )
+    case = models.ForeignKey(
+        Case, related_name="+", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
     fields = models.CharField(_("查看内容"), max_length=50)
     reason = models.CharField(_("查看理由"), max_length=200)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("查看时间"))
 
     objects = CaseEventQuerySet.as_manager()
 

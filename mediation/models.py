@@ -80,7 +80,9 @@ class MediatorRelation(models.Model):
         EMPLOYER = "employer", _("雇主/任职单位")
         OTHER = "other", _("其他利害关系")
 
-    mediator = models.ForeignKey(Mediator, related_name="relations", on_delete=models.CASCADE)
+    mediator = models.ForeignKey(
+        Mediator, related_name="relations", on_delete=models.CASCADE, verbose_name=_("调解员")
+    )
     kind = models.CharField(_("关系"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
     id_number = EncryptedCharField(_("身份证号码/信用代码"), max_length=18, blank=True, null=True)
@@ -97,12 +99,18 @@ class MediatorRelation(models.Model):
 class ConflictDeclaration(models.Model):
     """A mediator's own declaration of a conflict of interest on one case (自行回避)."""
 
-    mediator = models.ForeignKey(Mediator, related_name="conflicts", on_delete=models.CASCADE)
-    case = models.ForeignKey(Case, related_name="mediator_conflicts", on_delete=models.CASCADE)
+    mediator = models.ForeignKey(
+        Mediator, related_name="conflicts", on_delete=models.CASCADE, verbose_name=_("调解员")
+    )
+    case = models.ForeignKey(
+        Case, related_name="mediator_conflicts", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
     reason = models.CharField(_("回避理由"), max_length=200)
-    declared_at = models.DateTimeField(default=timezone.now)
+    declared_at = models.DateTimeField(default=timezone.now, verbose_name=_("申报时间"))
 
     class Meta:
+        verbose_name = _("回避申报")
+        verbose_name_plural = _("回避申报")
         constraints = [
             models.UniqueConstraint(fields=["mediator", "case"], name="conflict_unique_case")
         ]
@@ -114,17 +122,27 @@ class ConflictDeclaration(models.Model):
 class MediatorAssignment(models.Model):
     """A mediator assigned to a case; a conflict override is recorded with who and why."""
 
-    case = models.ForeignKey(Case, related_name="mediator_assignments", on_delete=models.CASCADE)
-    mediator = models.ForeignKey(Mediator, related_name="assignments", on_delete=models.PROTECT)
+    case = models.ForeignKey(
+        Case, related_name="mediator_assignments", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
+    mediator = models.ForeignKey(
+        Mediator, related_name="assignments", on_delete=models.PROTECT, verbose_name=_("调解员")
+    )
     is_lead = models.BooleanField(_("主持调解"), default=False)
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("指派人"),
     )
-    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(default=timezone.now, verbose_name=_("指派时间"))
     conflict = models.CharField(_("回避事由"), max_length=200, blank=True)
     override_reason = models.CharField(_("不予回避理由"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("调解员指派")
+        verbose_name_plural = _("调解员指派")
         ordering = ["-is_lead", "assigned_at"]
         constraints = [
             models.UniqueConstraint(fields=["case", "mediator"], name="assignment_unique_case")
@@ -137,7 +155,9 @@ class MediatorAssignment(models.Model):
 class JointMediation(models.Model):
     """联合调解 of a prominent dispute: a lead department organises, others take part."""
 
-    case = models.OneToOneField(Case, related_name="joint_mediation", on_delete=models.CASCADE)
+    case = models.OneToOneField(
+        Case, related_name="joint_mediation", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
     lead_department = models.ForeignKey(
         Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="+"
     )
@@ -149,9 +169,17 @@ class JointMediation(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("组织人"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("组织时间"))
+
+    class Meta:
+        verbose_name = _("联合调解")
+        verbose_name_plural = _("联合调解")
 
     def __str__(self) -> str:
         return f"joint {self.case_id}"
@@ -165,7 +193,9 @@ class MediationSession(models.Model):
         ADJOURNED = "adjourned", _("择期再调")
         FAILED = "failed", _("调解不成")
 
-    case = models.ForeignKey(Case, related_name="mediation_sessions", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        Case, related_name="mediation_sessions", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     room = models.ForeignKey(
@@ -187,9 +217,13 @@ class MediationSession(models.Model):
         _("调解结果"), max_length=10, choices=Result.choices, default=Result.PLANNED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("预约人"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("预约时间"))
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -213,11 +247,13 @@ class MediationSession(models.Model):
 class DocumentCounter(models.Model):
     """Gap-free document numbers per kind and year; the row is locked while numbering."""
 
-    kind = models.CharField(max_length=12)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, verbose_name=_("文书种类"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("年度"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("已用最大号"))
 
     class Meta:
+        verbose_name = _("文书编号计数")
+        verbose_name_plural = _("文书编号计数")
         constraints = [
             models.UniqueConstraint(fields=["kind", "year"], name="doccounter_unique_kind_year")
         ]
@@ -230,7 +266,9 @@ class Agreement(models.Model):
     """人民调解协议书 (《人民调解法》 arts. 28–29). Effective when every party has signed,
     sealed or thumbprinted, the mediator has signed and the committee has sealed."""
 
-    case = models.ForeignKey(Case, related_name="agreements", on_delete=models.PROTECT)
+    case = models.ForeignKey(
+        Case, related_name="agreements", on_delete=models.PROTECT, verbose_name=_("案件")
+    )
     number = models.CharField(_("文书编号"), max_length=40, unique=True)
     committee = models.ForeignKey(
         Department, verbose_name=_("人民调解委员会"), on_delete=models.PROTECT, related_name="+"
@@ -245,9 +283,13 @@ class Agreement(models.Model):
     committee_sealed = models.BooleanField(_("调委会已盖章"), default=False)
     effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("制作人"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("制作时间"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -270,8 +312,12 @@ class AgreementParty(models.Model):
         SEAL = "seal", _("盖章")
         THUMBPRINT = "thumbprint", _("按指印")
 
-    agreement = models.ForeignKey(Agreement, related_name="parties", on_delete=models.CASCADE)
-    party = models.ForeignKey(Party, null=True, on_delete=models.SET_NULL, related_name="+")
+    agreement = models.ForeignKey(
+        Agreement, related_name="parties", on_delete=models.CASCADE, verbose_name=_("协议书")
+    )
+    party = models.ForeignKey(
+        Party, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("当事人")
+    )
     role = models.CharField(_("身份"), max_length=12, choices=Party.PartyRole.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
     id_number = EncryptedCharField(_("身份证号码/信用代码"), max_length=18, blank=True, null=True)
@@ -283,6 +329,8 @@ class AgreementParty(models.Model):
     signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("协议当事人")
+        verbose_name_plural = _("协议当事人")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -296,16 +344,20 @@ class AgreementParty(models.Model):
 class AgreementTerm(models.Model):
     """One agreed term with how and by when it is performed (art. 28)."""
 
-    agreement = models.ForeignKey(Agreement, related_name="terms", on_delete=models.CASCADE)
-    seq = models.PositiveSmallIntegerField()
+    agreement = models.ForeignKey(
+        Agreement, related_name="terms", on_delete=models.CASCADE, verbose_name=_("协议书")
+    )
+    seq = models.PositiveSmallIntegerField(verbose_name=_("序号"))
     content = models.TextField(_("协议内容"), max_length=2000)
     performance_method = models.CharField(_("履行方式"), max_length=200)
     # The follow-up sweep reminds on open terms by due time: an indexed column.
     due_at = models.DateTimeField(_("履行期限"), db_index=True)
     performed_at = models.DateTimeField(_("履行完毕时间"), null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("提醒时间"))
 
     class Meta:
+        verbose_name = _("协议条款")
+        verbose_name_plural = _("协议条款")
         ordering = ["seq"]
         constraints = [models.UniqueConstraint(fields=["agreement", "seq"], name="term_unique_seq")]
 
@@ -316,15 +368,21 @@ class AgreementTerm(models.Model):
 class Notice(models.Model):
     """告知书: mediation failed; the parties are told which lawful channels remain."""
 
-    case = models.ForeignKey(Case, related_name="mediation_notices", on_delete=models.PROTECT)
+    case = models.ForeignKey(
+        Case, related_name="mediation_notices", on_delete=models.PROTECT, verbose_name=_("案件")
+    )
     number = models.CharField(_("文书编号"), max_length=40, unique=True)
     reason = models.TextField(_("调解不成的原因"), max_length=3000)
     # [{"channel": "labour_arbitration", "institution": "...", "time_limit": "..."}]
     channels = models.JSONField(_("可选救济途径"), default=list)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("出具人"),
     )
-    issued_at = models.DateTimeField(default=timezone.now)
+    issued_at = models.DateTimeField(default=timezone.now, verbose_name=_("出具时间"))
 
     class Meta:
         ordering = ["-issued_at"]
@@ -345,12 +403,15 @@ class JudicialConfirmation(models.Model):
         NOT_ACCEPTED = "not_accepted", _("不予受理")
 
     agreement = models.OneToOneField(
-        Agreement, related_name="judicial_confirmation", on_delete=models.CASCADE
+        Agreement,
+        related_name="judicial_confirmation",
+        on_delete=models.CASCADE,
+        verbose_name=_("协议书"),
     )
     window_ends_at = models.DateTimeField(_("申请期限"), db_index=True)
     # When to remind the parties that the window is closing; swept by the background job.
     remind_at = models.DateTimeField(_("提醒时间"), db_index=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("提醒时间"))
     applied_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
     court_reference = models.CharField(_("法院案号"), max_length=60, blank=True)
     accept_due_at = models.DateTimeField(_("受理期限"), null=True, blank=True)
@@ -376,7 +437,9 @@ class CourtReferral(models.Model):
         FAILED = "failed", _("调解不成,退回法院")
         WITHDRAWN = "withdrawn", _("当事人撤回")
 
-    case = models.OneToOneField(Case, related_name="court_referral", on_delete=models.CASCADE)
+    case = models.OneToOneField(
+        Case, related_name="court_referral", on_delete=models.CASCADE, verbose_name=_("案件")
+    )
     court = models.ForeignKey(
         Department, verbose_name=_("委派法院"), on_delete=models.PROTECT, related_name="+"
     )
@@ -389,7 +452,12 @@ class CourtReferral(models.Model):
     result_note = models.TextField(_("结果说明"), blank=True)
     reported_at = models.DateTimeField(_("反馈法院时间"), null=True, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("报告人"),
     )
 
     class Meta:
@@ -414,7 +482,12 @@ class LegalService(models.Model):
 
     kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices)
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_services"
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_services",
+        verbose_name=_("案件"),
     )
     person_name = models.CharField(_("服务对象"), max_length=50)
     phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True, null=True)
@@ -422,21 +495,37 @@ class LegalService(models.Model):
     summary = models.TextField(_("事项"), max_length=5000)
     answer = models.TextField(_("答复/记录"), blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("接待人"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("登记时间")
+    )
     # Legal aid only (《法律援助法》): decision in 7 working days, lawyer in 3 after approval.
     referred_to = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("转交部门"),
     )
     decision_due_at = models.DateTimeField(_("审查决定期限"), null=True, blank=True, db_index=True)
     decision = models.CharField(_("审查决定"), max_length=10, choices=Decision.choices, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("决定时间"))
     lawyer_due_at = models.DateTimeField(_("指派律师期限"), null=True, blank=True, db_index=True)
     lawyer = models.ForeignKey(
-        Mediator, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_aid_cases"
+        Mediator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_aid_cases",
+        verbose_name=_("指派律师"),
     )
-    lawyer_assigned_at = models.DateTimeField(null=True, blank=True)
+    lawyer_assigned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("指派律师时间"))
 
     class Meta:
         ordering = ["-created_at"]
