@@ -16,9 +16,10 @@ class DispatchConfig(AppConfig):
         panels.register()
         from django.core.checks import register
 
-        from .checks import unstaffed_routing_rules
+        from .checks import check_deadline_rules, unstaffed_routing_rules
 
         register(unstaffed_routing_rules, "dispatch")
+        register(check_deadline_rules, "dispatch")
         # Co-handling departments (协办) see the case they help with; only the lead
         # department signs for it, returns it or replies (intake's _is_handler).
         register_visibility(Role.OFFICER, selectors.co_handling_q)
