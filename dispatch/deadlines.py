@@ -7,18 +7,27 @@ import datetime as dt
 from django.db.models import Q
 
 from intake.models import Case
-from luodian_platform.workcal import WorkCalendar, due_at
+from luodian_platform.periods import period
+from luodian_platform.workcal import WorkCalendar
 
+from .clocks import compute
 from .models import DeadlineRule
 
-DEFAULT_RULE = DeadlineRule(
-    name="默认",
-    sign_hours=24,
-    handle_amount=5,
-    handle_unit=DeadlineRule.Unit.WORKDAYS,
-    max_extensions=1,
-    extension_amount=5,
-)
+
+def default_rule() -> DeadlineRule:
+    """The built-in default (unsaved), used only when no rule row applies: its figures are
+    the period table's ``handling_default`` and ``sign_for`` rows."""
+    handling, sign = period("handling_default"), period("sign_for")
+    return DeadlineRule(
+        name=handling.name,
+        sign_amount=sign.amount,
+        sign_unit=sign.unit,
+        handle_amount=handling.amount,
+        handle_unit=handling.unit,
+        max_extensions=handling.max_extensions,
+        extension_amount=handling.extension_amount,
+        legal_basis=handling.legal_basis,
+    )
 
 
 def applicable_rules(category_id: int | None, channel: str):
@@ -41,14 +50,15 @@ def rule_for(case: Case) -> DeadlineRule:
     """The most specific rule for the case's category and channel (one query); the
     built-in default only when no row applies."""
     candidates = list(applicable_rules(case.category_id, case.channel))
-    return max(candidates, key=specificity) if candidates else DEFAULT_RULE
+    return max(candidates, key=specificity) if candidates else default_rule()
 
 
 def handling_deadlines(case: Case, start: dt.datetime, cal: WorkCalendar | None = None):
-    """(sign_due_at, due_at) for a dispatch at ``start``."""
+    """(sign-for, handling) deadlines for a dispatch at ``start``, as ``clocks.Computed``
+    (the date in ``.due``, the calendar years it was estimated over in ``.years``)."""
     rule = rule_for(case)
     cal = cal or WorkCalendar.load()
     return (
-        due_at(start, rule.sign_hours, "hours"),
-        due_at(start, rule.handle_amount, rule.handle_unit, cal),
+        compute("sign_for", start=start, amount=rule.sign_amount, unit=rule.sign_unit, cal=cal),
+        compute("handling", start=start, amount=rule.handle_amount, unit=rule.handle_unit, cal=cal),
     )

@@ -11,11 +11,12 @@ from luodian_platform.roles import Role
 from .models import DeadlineRule, RoutingRule
 from .services import department_is_staffed
 
-W, D, H = DeadlineRule.Unit.WORKDAYS, DeadlineRule.Unit.DAYS, DeadlineRule.Unit.HOURS
+W, D = DeadlineRule.Unit.WORKDAYS, DeadlineRule.Unit.DAYS
 
-# (name, category code or None, channel or "", sign hours, amount, unit, max ext, ext amount, basis)
+# (name, category code or None, channel or "", sign-for working hours (8 = one working
+# day of office hours), amount, unit, max ext, ext amount, basis)
 DEADLINE_RULES = [
-    ("一般事项", None, "", 24, 7, W, 1, 5, "热线常见时限:一般事项5-7个工作日"),
+    ("一般事项", None, "", 8, 7, W, 1, 5, "热线常见时限:一般事项5-7个工作日"),
     (
         "12345咨询",
         "consultation",
@@ -27,35 +28,35 @@ DEADLINE_RULES = [
         0,
         "热线常见时限:咨询1-3个工作日",
     ),
-    ("12345一般事项", None, Channel.HOTLINE_12345, 24, 7, W, 1, 5, "热线常见时限:一般5-7个工作日"),
+    ("12345一般事项", None, Channel.HOTLINE_12345, 8, 7, W, 1, 5, "热线常见时限:一般5-7个工作日"),
     (
         "12345投诉",
         "consumer",
         Channel.HOTLINE_12345,
-        24,
+        8,
         15,
         W,
         1,
         5,
         "热线常见时限:投诉10-15个工作日",
     ),
-    ("信访事项", "petition", "", 24, 60, D, 1, 30, "《信访工作条例》:60日内办结,可延长不超过30日"),
+    ("信访事项", "petition", "", 8, 60, D, 1, 30, "《信访工作条例》:60日内办结,可延长不超过30日"),
     (
         "劳动争议调解",
         "labour",
         "",
-        24,
+        8,
         15,
         D,
         0,
         0,
         "《劳动争议调解仲裁法》第14条:15日内未达成协议可申请仲裁",
     ),
-    ("法律援助", "legal_aid", "", 24, 7, W, 0, 0, "《法律援助法》:7个工作日内作出决定"),
-    ("诉前委派调解", "court_referral", "", 24, 30, D, 1, 30, "诉前委派调解30日,经当事人同意可延长"),
-    ("法院委派", None, Channel.COURT, 24, 30, D, 1, 30, "诉前委派调解30日,经当事人同意可延长"),
-    ("人民调解", "neighbour", "", 24, 30, D, 1, 15, "《人民调解法》:一般一个月内调结"),
-    ("法律咨询", "consultation", "", 24, 3, W, 0, 0, "咨询1-3个工作日"),
+    ("法律援助", "legal_aid", "", 8, 7, W, 0, 0, "《法律援助法》:7个工作日内作出决定"),
+    ("诉前委派调解", "court_referral", "", 8, 30, D, 1, 30, "诉前委派调解30日,经当事人同意可延长"),
+    ("法院委派", None, Channel.COURT, 8, 30, D, 1, 30, "诉前委派调解30日,经当事人同意可延长"),
+    ("人民调解", "neighbour", "", 8, 30, D, 1, 15, "《人民调解法》:一般一个月内调结"),
+    ("法律咨询", "consultation", "", 8, 3, W, 0, 0, "咨询1-3个工作日"),
 ]
 
 # (category code, lead department code, co-handling department codes)
@@ -84,7 +85,8 @@ def load() -> dict[str, int]:
             channel=channel,
             defaults={
                 "name": name,
-                "sign_hours": sign,
+                "sign_amount": sign,
+                "sign_unit": DeadlineRule.Unit.WORKHOURS,
                 "handle_amount": amount,
                 "handle_unit": unit,
                 "max_extensions": max_ext,

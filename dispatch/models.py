@@ -10,23 +10,26 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import Channel
 from luodian_platform.models import Category, Department, Township
+from luodian_platform.workcal import Unit
 
 
 class DeadlineRule(models.Model):
     """办理时限: per category and optionally per channel. The most specific rule wins
     (category+channel, then category, then channel, then the default with neither)."""
 
-    class Unit(models.TextChoices):
-        WORKDAYS = "workdays", _("工作日")
-        DAYS = "days", _("自然日")
-        HOURS = "hours", _("小时")
+    # How each unit counts: luodian_platform.workcal (calendar days move past a closing
+    # rest day, working hours count office hours only).
+    Unit = Unit
 
     name = models.CharField(_("名称"), max_length=100)
     category = models.ForeignKey(
         Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.CASCADE
     )
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, blank=True)
-    sign_hours = models.PositiveIntegerField(_("签收时限(小时)"), default=24)
+    sign_amount = models.PositiveIntegerField(_("签收时限"), default=8)
+    sign_unit = models.CharField(
+        _("签收时限单位"), max_length=10, choices=Unit.choices, default=Unit.WORKHOURS
+    )
     handle_amount = models.PositiveIntegerField(_("办理时限"))
     handle_unit = models.CharField(
         _("单位"), max_length=10, choices=Unit.choices, default=Unit.WORKDAYS
@@ -364,3 +367,51 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_problem_display()} {self.department or self.officer}"
+
+
+class CalendarEstimate(models.Model):
+    """A date some clock computed over a year the holiday calendar did not know (counted
+    weekends-only): an estimate that every page showing it must say is one.
+
+    It keeps how the date was computed (start, amount, unit) so that, when an
+    administrator enters that year's holidays, ``dispatch.clocks.recompute_estimates``
+    computes it again and writes it back to ``target_field`` of the target row, with an
+    event on the case. ``chained`` rows start from the previous row's result for the same
+    target (an extension or a resume after an estimated deadline)."""
+
+    case = models.ForeignKey(
+        "intake.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calendar_estimates",
+    )
+    clock = models.CharField(_("期限"), max_length=40)
+    target_model = models.CharField(max_length=60)
+    target_id = models.PositiveBigIntegerField()
+    target_field = models.CharField(max_length=40)
+    start = models.DateTimeField(_("起算时间"))
+    amount = models.FloatField(_("期限"))
+    unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices)
+    chained = models.BooleanField(default=False)
+    due_at = models.DateTimeField(_("估算时限"))
+    years = models.JSONField(_("日历缺失年份"), default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(_("已重算"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("估算期限")
+        verbose_name_plural = _("估算期限")
+        indexes = [
+            models.Index(
+                fields=["target_model", "target_id", "target_field"],
+                name="estimate_target_idx",
+            ),
+            models.Index(
+                fields=["due_at"], name="estimate_open_idx", condition=Q(resolved_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.target_model}:{self.target_id} {self.years}"

@@ -16,8 +16,9 @@ from intake.models import Case, CaseEvent, State
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, User
 from luodian_platform.roles import Role, user_has_role
-from luodian_platform.workcal import WorkCalendar, due_at, end_of_day, local_date
+from luodian_platform.workcal import WorkCalendar, paused_amount
 
+from .clocks import compute, compute_period, flag
 from .deadlines import handling_deadlines, rule_for
 from .models import Correction, DispatchRecord, ExtensionRequest, Supervision
 from .routing import routing_suggest
@@ -84,11 +85,12 @@ def case_dispatch(
     computed: dict = {}
 
     def kwargs(case: Case) -> dict:
-        sign_due, due = handling_deadlines(case, now, cal)
+        sign, handling = handling_deadlines(case, now, cal)
         first = case.dispatched_at is None
         suggestion = routing_suggest(case)
-        unknown = sorted(cal.unknown_years_seen) if (first or reset_clock) else []
-        computed.update(suggestion=suggestion, unknown=unknown)
+        unknown = sorted(set(handling.years) | set(sign.years)) if (first or reset_clock) else []
+        computed.update(suggestion=suggestion, unknown=unknown, sign=sign, handling=handling)
+        computed["new_clock"] = first or reset_clock
         payload["followed_suggestion"] = bool(
             suggestion and suggestion.department.pk == department.pk
         )
@@ -97,8 +99,8 @@ def case_dispatch(
         return {
             "department": department,
             "at": now,
-            "sign_due_at": sign_due,
-            "due_at": due if (first or reset_clock) else None,
+            "sign_due_at": sign.due,
+            "due_at": handling.due if (first or reset_clock) else None,
             "forced": case.bounce_count >= settings.FORCED_DISPATCH_AFTER_RETURNS,
         }
 
@@ -119,6 +121,9 @@ def case_dispatch(
         )
         if co:
             record.co_departments.set(co)
+        flag(computed["sign"], target=case, field_name="sign_due_at", case=case)
+        if computed["new_clock"]:
+            flag(computed["handling"], target=case, field_name="due_at", case=case)
 
     return run_transition(
         case_id=case_id,
@@ -210,16 +215,31 @@ def case_suspend(*, case_id: int, actor, reason: str, expected_version: int | No
 
 
 def case_resume(*, case_id: int, actor, expected_version: int | None = None) -> Case:
-    """恢复: the deadline moves by the working days the case spent suspended."""
+    """恢复: the deadline moves by the time the case spent suspended, counted in the
+    handling rule's own unit (a 60-day 信访 period gets its calendar days back, a
+    working-day rule its working days)."""
     now = timezone.now()
+    held: dict = {}
+    payload: dict = {}
 
     def kwargs(case: Case) -> dict:
         new_due = case.due_at
         if case.due_at and case.suspended_at:
+            unit = rule_for(case).handle_unit
             cal = WorkCalendar.load()
-            paused = cal.working_days_between(local_date(case.suspended_at), local_date(now))
-            new_due = end_of_day(cal.add_working_days(local_date(case.due_at), paused))
+            paused = paused_amount(case.suspended_at, now, unit, cal)
+            held["c"] = c = compute(
+                "handling", start=case.due_at, amount=paused, unit=unit, cal=cal, chained=True
+            )
+            new_due = c.due
+            payload.update(paused=paused, unit=unit)
+            if c.years:
+                payload["calendar_unknown_years"] = c.years
         return {"new_due_at": new_due}
+
+    def after(case: Case) -> None:
+        if "c" in held:
+            flag(held["c"], target=case, field_name="due_at", case=case)
 
     return run_transition(
         case_id=case_id,
@@ -227,6 +247,8 @@ def case_resume(*, case_id: int, actor, expected_version: int | None = None) -> 
         actor=actor,
         expected_version=expected_version,
         kwargs=kwargs,
+        payload=payload,
+        after=after,
     )
 
 
@@ -363,17 +385,23 @@ def extension_decide(
                 )
             if case.due_at is None:
                 raise Conflict(_("案件没有办理时限,无法延期。"), code="no_deadline")
-            cal = WorkCalendar.load()
             unit = rule.handle_unit
-            new_due = due_at(case.due_at, rule.extension_amount, unit, cal)
+            c = compute(
+                "handling",
+                start=case.due_at,
+                amount=rule.extension_amount,
+                unit=unit,
+                chained=True,
+            )
+            new_due = c.due
             payload.update(
                 due_at_before=case.due_at.isoformat(),
                 due_at_after=new_due.isoformat(),
                 amount=rule.extension_amount,
                 unit=unit,
             )
-            if cal.unknown_years_seen:
-                payload["calendar_unknown_years"] = sorted(cal.unknown_years_seen)
+            if c.years:
+                payload["calendar_unknown_years"] = c.years
             ext.status = ExtensionRequest.Status.APPROVED
             ext.due_at_after = new_due
             case.due_at = new_due
@@ -381,6 +409,7 @@ def extension_decide(
             case.version += 1
             case.save(update_fields=["due_at", "extension_count", "version", "updated_at"])
             DispatchRecord.objects.filter(case=case, is_current=True).update(due_at=new_due)
+            flag(c, target=case, field_name="due_at", case=case)
             _log(case, name="extension_approved", actor=actor, note=note, payload=payload)
         else:
             ext.status = ExtensionRequest.Status.REFUSED
@@ -391,11 +420,11 @@ def extension_decide(
 
 # --- urge → supervise → notice (催办 → 督办 → 通报) -----------------------------------------
 
-# Default days (working) a department has to answer each level.
-RESPONSE_WORKDAYS = {
-    Supervision.Level.URGE: 1,
-    Supervision.Level.SUPERVISE: 3,
-    Supervision.Level.NOTICE: 5,
+# The period-table rows that give a department's time to answer each level.
+RESPONSE_PERIOD = {
+    Supervision.Level.URGE: "supervision_urge",
+    Supervision.Level.SUPERVISE: "supervision_supervise",
+    Supervision.Level.NOTICE: "supervision_notice",
 }
 SUPERVISION_EVENT = {
     Supervision.Level.URGE: "urge",
@@ -469,8 +498,10 @@ def supervision_create(
                 code="escalation_order",
             )
         now = timezone.now()
+        computed = None
         if response_due_at is None:
-            response_due_at = due_at(now, RESPONSE_WORKDAYS[level], "workdays")
+            computed = compute_period(RESPONSE_PERIOD[level], start=now)
+            response_due_at = computed.due
         elif response_due_at <= now:
             raise ServiceError(
                 _("回复时限必须晚于现在。"), fields={"response_due_at": _("请选择以后的时间。")}
@@ -485,6 +516,8 @@ def supervision_create(
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
+        if computed is not None:
+            flag(computed, target=sup, field_name="response_due_at", case=case)
         _log(
             case,
             name=SUPERVISION_EVENT[level],
@@ -575,9 +608,11 @@ def correction_create(
     ):
         errors["officer"] = _("责任人不属于所选部门。")
     now = timezone.now()
+    computed = None
     if measure in (Correction.Measure.RECTIFY, Correction.Measure.REPORT):
         if rectify_due_at is None:
-            rectify_due_at = due_at(now, 5, "workdays")
+            computed = compute_period("correction_rectify", start=now)
+            rectify_due_at = computed.due
         elif rectify_due_at <= now:
             errors["rectify_due_at"] = _("整改时限必须晚于现在。")
     if errors:
@@ -597,6 +632,8 @@ def correction_create(
             created_by=actor,
             created_at=now,
         )
+        if computed is not None:
+            flag(computed, target=corr, field_name="rectify_due_at", case=case)
         if case is not None:
             _log(
                 case,

@@ -22,14 +22,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from dispatch.clocks import compute, flag
 from dispatch.deadlines import handling_deadlines
 from intake.lifecycle import run_transition
 from intake.models import Case, Channel, Party, State
 from intake.services import party_reveal
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import User
+from luodian_platform.periods import period
 from luodian_platform.roles import Role, user_has_role
-from luodian_platform.workcal import WorkCalendar, local_date, local_tz
+from luodian_platform.workcal import Unit, WorkCalendar, local_date, local_tz
 
 from .models import (
     POSITIVE_SATISFACTION,
@@ -43,8 +45,14 @@ from .models import (
     VisitAttempt,
 )
 
-DEFAULT_OFFSETS = [{"amount": 3, "unit": "workdays"}, {"amount": 30, "unit": "days"}]
+# Visits when no plan row applies: the period table's two visit rows.
+DEFAULT_VISIT_PERIODS = ("visit_first", "visit_second")
 DEFAULT_MAX_ATTEMPTS = 3
+
+
+def default_offsets() -> list[dict]:
+    rows = [period(code) for code in DEFAULT_VISIT_PERIODS]
+    return [{"amount": p.amount, "unit": p.unit} for p in rows]
 
 
 def plan_for(category_id: int | None) -> FollowupPlan:
@@ -56,7 +64,7 @@ def plan_for(category_id: int | None) -> FollowupPlan:
     return (
         plans.get(category_id)
         or plans.get(None)
-        or FollowupPlan(offsets=DEFAULT_OFFSETS, max_attempts=DEFAULT_MAX_ATTEMPTS)
+        or FollowupPlan(offsets=default_offsets(), max_attempts=DEFAULT_MAX_ATTEMPTS)
     )
 
 
@@ -85,27 +93,30 @@ def visits_schedule(*, case: Case, at: dt.datetime | None = None) -> list[Visit]
     if not plan.enabled or not plan.offsets:
         return []
     at = at or case.closed_at or timezone.now()
-    start = local_date(at)
     cal = WorkCalendar.load()
     officer = next_followup_officer()
-    visits = []
+    visits, computed = [], {}
     for seq, offset in enumerate(plan.offsets, start=1):
-        amount = int(offset.get("amount", 0))
-        if offset.get("unit") == "workdays":
-            due = cal.add_working_days(start, amount)
-        else:
-            due = start + dt.timedelta(days=amount)
+        unit = offset.get("unit") or Unit.DAYS
+        # A visit due on a rest day is moved to the next working day (calendar-day offsets)
+        # like any other period; a year without holiday data is flagged.
+        computed[seq] = c = compute(
+            "visit", start=at, amount=int(offset.get("amount", 0)), unit=unit, cal=cal
+        )
         visits.append(
             Visit(
                 case=case,
                 round=case.rework_count,
                 seq=seq,
-                due_date=due,
+                due_date=local_date(c.due),
                 assignee=officer,
                 max_attempts=plan.max_attempts,
             )
         )
     Visit.objects.bulk_create(visits, ignore_conflicts=True)
+    for visit in Visit.objects.filter(case=case, round=case.rework_count, seq__in=computed):
+        if computed[visit.seq].estimated and local_date(computed[visit.seq].due) == visit.due_date:
+            flag(computed[visit.seq], target=visit, field_name="due_date", case=case)
     return list(Visit.objects.filter(case=case, round=case.rework_count))
 
 
@@ -150,14 +161,25 @@ def case_reopen(*, case_id: int, actor, reason: str, expected_version: int | Non
     if not reason:
         raise ServiceError(_("重办必须说明理由。"), fields={"reason": _("请填写重办理由。")})
     now = timezone.now()
+    held: dict = {}
+
+    def computed(case: Case):
+        held["due"] = handling_deadlines(case, now)[1]
+        return held["due"]
+
+    def after(case: Case) -> None:
+        _cancel_open_visits(case)
+        # The new deadline may reach into a year with no holiday data: flag it.
+        flag(held["due"], target=case, field_name="due_at", case=case)
+
     return run_transition(
         case_id=case_id,
         name="reopen",
         actor=actor,
         expected_version=expected_version,
-        kwargs=lambda case: {"at": now, "due_at": handling_deadlines(case, now)[1]},
+        kwargs=lambda case: {"at": now, "due_at": computed(case).due},
         note=reason,
-        after=_cancel_open_visits,
+        after=after,
     )
 
 

@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarYear, Category, Department, HolidayOverride, Township, User, Window
+from .models import (
+    CalendarYear,
+    Category,
+    Department,
+    HolidayOverride,
+    Period,
+    Township,
+    User,
+    Window,
+)
 
 
 @admin.register(User)
@@ -40,3 +49,23 @@ admin.site.register(Window)
 admin.site.register(HolidayOverride)
 admin.site.register(CalendarYear)
 admin.site.site_header = _("一站式矛盾纠纷化解平台 · 系统管理")
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "amount",
+        "unit",
+        "extension_amount",
+        "max_extensions",
+        "starts_on",
+        "legal_basis",
+    )
+    list_editable = ("amount", "unit", "extension_amount", "max_extensions")
+    search_fields = ("code", "name", "legal_basis")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Code reads rows by their code: it is fixed once the row exists.
+        return ("code",) if obj else ()

@@ -11,3 +11,4 @@ class PlatformConfig(AppConfig):
         from .api import messages
 
         messages.install()
+        from . import periods  # noqa: F401 (registers the period-table system check)

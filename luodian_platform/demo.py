@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .models import Category, Department, Township, User, Window
+from .models import Category, Department, Period, Township, User, Window
+from .periods import seed_periods
 from .roles import Role, ensure_roles
 
 DEMO_PASSWORD = "Luodian@2026"  # noqa: S105 - printed by `make run`; demo data only
@@ -90,6 +91,8 @@ USERS = [
 
 def load() -> dict[str, int]:
     ensure_roles()
+    # The period table is seeded by a migration; a flushed test database needs it again.
+    seed_periods()
     for code, name, kind, reg, floating in TOWNSHIPS:
         Township.objects.update_or_create(
             code=code,
@@ -123,6 +126,7 @@ def load() -> dict[str, int]:
         "windows": Window.objects.count(),
         "categories": Category.objects.count(),
         "users": User.objects.count(),
+        "periods": Period.objects.count(),
         "county": settings.COUNTY_NAME,
     }
 

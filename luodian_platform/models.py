@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .workcal import Unit
+
 
 class Township(models.Model):
     """A town (镇) or sub-district (街道). Population feeds 万人成诉率."""
@@ -214,3 +216,44 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Period(models.Model):
+    """期限表: one row per statutory or local period the platform times. Every clock reads
+    its length, unit and extension from here (``luodian_platform.periods.period``); the
+    legal basis is shown to users next to the date it produced. Seeded from
+    ``luodian_platform.periods.PERIOD_DEFAULTS``; an administrator may change any row."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    amount = models.PositiveIntegerField(_("期限"))
+    unit = models.CharField(_("计算单位"), max_length=10, choices=Unit.choices)
+    extension_amount = models.PositiveIntegerField(_("每次延长"), default=0)
+    max_extensions = models.PositiveSmallIntegerField(_("最多延长次数"), default=0)
+    starts_on = models.CharField(_("起算事件"), max_length=200)
+    legal_basis = models.CharField(_("依据"), max_length=300)
+    unit_basis = models.CharField(
+        _("计算单位说明"),
+        max_length=300,
+        blank=True,
+        help_text=_("法律写「日」而程序规定按工作日计算等情形,写明所选单位的依据"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("期限")
+        verbose_name_plural = _("期限表")
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.amount}{self.get_unit_display()}"
+
+    @property
+    def display(self) -> str:
+        """「7工作日(《法律援助法》第四十三条…)」 — what pages print next to a date."""
+        ext = ""
+        if self.extension_amount and self.max_extensions:
+            ext = str(_("，可延长%(n)s%(u)s")) % {
+                "n": self.extension_amount,
+                "u": self.get_unit_display(),
+            }
+        return f"{self.amount}{self.get_unit_display()}{ext}({self.legal_basis})"

@@ -301,6 +301,10 @@ REMINDER_DUE_SOON_WORKDAYS = env_int("REMINDER_DUE_SOON_WORKDAYS", 1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
 
 # --- Platform rules (editable defaults) --------------------------------------
+# Office hours that working-hour periods count (签收 "8个工作小时"), local time, on working
+# days of the official calendar: "HH:MM-HH:MM" spans, comma-separated.
+OFFICE_HOURS = env_list("OFFICE_HOURS", ["09:00-12:00", "13:00-18:00"])
+
 GROUP_DISPUTE_THRESHOLD = env_int("GROUP_DISPUTE_THRESHOLD", 5)
 FORCED_DISPATCH_AFTER_RETURNS = env_int("FORCED_DISPATCH_AFTER_RETURNS", 2)
 DUPLICATE_WINDOW_DAYS = env_int("DUPLICATE_WINDOW_DAYS", 180)

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 
 from dispatch.checks import check_deadline_rules
-from dispatch.deadlines import DEFAULT_RULE, rule_for
+from dispatch.deadlines import rule_for
 from dispatch.models import DeadlineRule
 from dispatch.services import case_dispatch
 from intake.models import Case, Channel
-from luodian_platform.models import Category, Department
+from luodian_platform.models import Category, Department, Period
 from luodian_platform.workcal import end_of_day
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,16 @@ def test_category_and_channel_beats_category_beats_channel_beats_general():
 
 def test_default_only_when_no_row_applies():
     DeadlineRule.objects.exclude(category__code="labour").delete()
-    assert rule_for(case_of("family")) is DEFAULT_RULE
+    default = rule_for(case_of("family"))
+    assert default.pk is None and default.name == "默认办理时限"
+    # Its figures are the period table's rows, editable like any other.
+    assert (default.handle_amount, default.handle_unit) == (5, "workdays")
+    assert (default.sign_amount, default.sign_unit) == (8, "workhours")
+    Period.objects.filter(code="handling_default").update(amount=4, unit="days")
+    assert (rule_for(case_of("family")).handle_amount, rule_for(case_of("family")).handle_unit) == (
+        4,
+        "days",
+    )
     assert rule_for(case_of("labour")).name == "劳动争议调解"
 
 

@@ -450,11 +450,17 @@ def test_performance_terms_due_selector(accepted_case, officer, luo):
 
 
 def test_judicial_confirmation_window_and_reminder_are_stored(accepted_case, officer, luo):
-    case = accepted_case()
-    services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
-    agreement = services.agreement_record(actor=officer, **agreement_kwargs(case, luo))
+    # Issue 15 changed the counting: a calendar-day period whose last day is a rest day
+    # ends on the first working day after it (《民法典》 art. 203, 《民事诉讼法》 art. 85).
+    # Agreement effective Fri 16 Jan 2026: 30 days end on Sun 15 Feb, the first day of the
+    # Spring Festival holiday (15-23 Feb): the window runs to Tue 24 Feb.
+    sh = dt.timezone(dt.timedelta(hours=8))
+    with time_machine.travel(dt.datetime(2026, 1, 16, 10, tzinfo=sh), tick=False):
+        case = accepted_case()
+        services.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+        agreement = services.agreement_record(actor=officer, **agreement_kwargs(case, luo))
     jc = JudicialConfirmation.objects.get(agreement=agreement)
-    expected_end = end_of_day(local_date(agreement.effective_at) + dt.timedelta(days=30))
+    expected_end = end_of_day(dt.date(2026, 2, 24))
     assert jc.window_ends_at == expected_end
     assert jc.remind_at == expected_end - dt.timedelta(days=5)
     assert list(selectors.judicial_confirmations_due(jc.remind_at)) == []
@@ -462,16 +468,21 @@ def test_judicial_confirmation_window_and_reminder_are_stored(accepted_case, off
         jc
     ]
 
-    applied = timezone.now()
+    # Applied on the first working day after the festival: inside the window (it was
+    # refused "已超过期限" before issue 15).
+    applied = dt.datetime(2026, 2, 24, 9, tzinfo=sh)
     jc = services.judicial_confirmation_apply(
         jc_id=jc.pk, actor=officer, applied_at=applied, court_reference="(2026)黔2728民特1号"
     )
-    assert jc.accept_due_at == end_of_day(local_date(applied) + dt.timedelta(days=3))
+    assert jc.accept_due_at == end_of_day(dt.date(2026, 2, 27))  # 3 days, a Friday
     assert list(selectors.judicial_confirmations_due(jc.window_ends_at)) == []  # applied
-    jc = services.judicial_confirmation_accept(jc_id=jc.pk, actor=officer, accepted_at=applied)
-    assert jc.decide_due_at == end_of_day(local_date(applied) + dt.timedelta(days=15))
+    accepted = dt.datetime(2026, 2, 27, 9, tzinfo=sh)
+    jc = services.judicial_confirmation_accept(jc_id=jc.pk, actor=officer, accepted_at=accepted)
+    # 15 days end on Sat 14 Mar: moved to Mon 16 Mar.
+    assert jc.decide_due_at == end_of_day(dt.date(2026, 3, 16))
     jc = services.judicial_confirmation_extend(jc_id=jc.pk, actor=officer)
-    assert jc.decide_due_at == end_of_day(local_date(applied) + dt.timedelta(days=25))
+    # +10 days from the period's last day (16 Mar): Thu 26 Mar.
+    assert jc.decide_due_at == end_of_day(dt.date(2026, 3, 26))
     with pytest.raises(Conflict):
         services.judicial_confirmation_extend(jc_id=jc.pk, actor=officer)
     jc = services.judicial_confirmation_decide(jc_id=jc.pk, actor=officer, decision="confirmed")
@@ -494,21 +505,23 @@ def test_judicial_confirmation_after_the_window_is_refused(accepted_case, office
 
 def test_court_referral_window_extension_and_report(accepted_case, officer, client):
     case = accepted_case(channel="court")
-    referred = timezone.now()
+    # Referred Mon 2 Mar 2026: 30 days end on Wed 1 Apr; +10 (the parties agree) end on
+    # Sat 11 Apr, moved to Mon 13 Apr (《民事诉讼法》 art. 85).
+    referred = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     ref = services.court_referral_register(
         case_id=case.pk,
         actor=officer,
         court_reference="(2026)黔2728民诉前调100号",
         referred_at=referred,
     )
-    assert ref.due_at == end_of_day(local_date(referred) + dt.timedelta(days=30))
+    assert ref.due_at == end_of_day(dt.date(2026, 4, 1))
     assert list(selectors.court_referrals_due(ref.due_at + dt.timedelta(seconds=1))) == [ref]
     with pytest.raises(ServiceError):
         services.court_referral_extend(referral_id=ref.pk, actor=officer, days=10, basis="")
     ref = services.court_referral_extend(
         referral_id=ref.pk, actor=officer, days=10, basis="双方当事人书面同意延长"
     )
-    assert ref.due_at == end_of_day(local_date(referred) + dt.timedelta(days=40))
+    assert ref.due_at == end_of_day(dt.date(2026, 4, 13))
     ref = services.court_referral_report(
         referral_id=ref.pk, actor=officer, result="agreed", note="已达成调解协议"
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from dispatch.services import case_dispatch, case_sign_for
 from intake.models import Case
 from luodian_platform.models import Department
+from luodian_platform.workcal import WorkCalendar, end_of_day, local_date
 from mediation import services
 from mediation.models import JointMediation, JudicialConfirmation, Mediator
 
@@ -226,7 +227,10 @@ def test_judicial_confirmation_steps_through_the_pages(client, officer, jc):
     response = client.post(reverse("mediation:jc_extend", args=[jc.pk]), {"extend-confirm": "on"})
     assert response.status_code == 302
     jc.refresh_from_db()
-    assert jc.extended and jc.decide_due_at == due + dt.timedelta(days=10)
+    # +10 days, a last day on a rest day moved to the next working day (issue 15).
+    cal = WorkCalendar()
+    ten_later = cal.first_workday_from(local_date(due) + dt.timedelta(days=10))
+    assert jc.extended and jc.decide_due_at == end_of_day(ten_later)
 
     response = client.post(
         reverse("mediation:jc_decide", args=[jc.pk]),

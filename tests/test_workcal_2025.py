@@ -42,7 +42,8 @@ def test_working_days_between_skips_the_holiday():
 def test_due_at_is_end_of_the_last_working_day_in_shanghai():
     start = dt.datetime(2025, 9, 26, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert due_at(start, 7, "workdays", WorkCalendar()) == end_of_day(D(2025, 10, 13))
-    assert due_at(start, 15, "days") == end_of_day(D(2025, 10, 11))
+    # Sat 11 Oct 2025 was a make-up workday (调休): a calendar-day period may end on it.
+    assert due_at(start, 15, "days", WorkCalendar()) == end_of_day(D(2025, 10, 11))
     assert due_at(start, 4, "hours") == start + dt.timedelta(hours=4)
 
 

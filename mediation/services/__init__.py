@@ -29,15 +29,7 @@ from .agreements import (
     term_mark_performed,
 )
 from .common import (
-    JC_ACCEPT_DAYS,
-    JC_DECIDE_DAYS,
-    JC_EXTENSION_DAYS,
-    JC_REMIND_DAYS_BEFORE,
-    JC_WINDOW_DAYS,
     LEGAL_AID_CENTRE_CODE,
-    LEGAL_AID_DECISION_WORKDAYS,
-    LEGAL_AID_LAWYER_WORKDAYS,
-    REFERRAL_DAYS,
     WORKING_STATES,
     is_dispatcher,
     may_mediate,
@@ -64,16 +56,8 @@ from .sessions import session_book, session_record
 
 __all__ = [
     "CHANNEL_LABELS",
-    "JC_ACCEPT_DAYS",
-    "JC_DECIDE_DAYS",
-    "JC_EXTENSION_DAYS",
-    "JC_REMIND_DAYS_BEFORE",
-    "JC_WINDOW_DAYS",
     "LEGAL_AID_CENTRE_CODE",
-    "LEGAL_AID_DECISION_WORKDAYS",
-    "LEGAL_AID_LAWYER_WORKDAYS",
     "LEGAL_SERVICE_ROLES",
-    "REFERRAL_DAYS",
     "WORKING_STATES",
     "AgreementPartyInput",
     "AgreementTermInput",

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.clocks import compute_period, flag
 from intake.lifecycle import lock_visible_case
 from intake.models import Case, Outcome
 from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.models import Department
-from luodian_platform.workcal import end_of_day, local_date
+from luodian_platform.periods import period
 
 from ..models import (
     Agreement,
@@ -25,8 +26,6 @@ from ..models import (
     Notice,
 )
 from .common import (
-    JC_REMIND_DAYS_BEFORE,
-    JC_WINDOW_DAYS,
     _lock_for_mediation,
     _log,
     _next_number,
@@ -244,12 +243,16 @@ def _take_effect_if_complete(agreement: Agreement, actor) -> None:
         note=agreement.number,
         payload={"agreement": agreement.pk, "seconds_since_registration": seconds},
     )
-    window_ends = end_of_day(local_date(now) + dt.timedelta(days=JC_WINDOW_DAYS))
-    JudicialConfirmation.objects.create(
+    # 《人民调解法》 art. 33: 30 days from the agreement taking effect; a last day on a
+    # rest day moves to the next working day (《民法典》 art. 203).
+    window = compute_period("jc_window", start=now)
+    lead = period("jc_window_reminder")
+    jc = JudicialConfirmation.objects.create(
         agreement=agreement,
-        window_ends_at=window_ends,
-        remind_at=window_ends - dt.timedelta(days=JC_REMIND_DAYS_BEFORE),
+        window_ends_at=window.due,
+        remind_at=window.due - dt.timedelta(days=lead.amount),
     )
+    flag(window, target=jc, field_name="window_ends_at", case=case)
     summary = (
         _("双方当事人经调解达成协议,协议书已由各方签署生效。")
         + " "

@@ -21,16 +21,9 @@ from ..models import (
 # States in which a mediation can be organised and closed with a document.
 WORKING_STATES = (State.ACCEPTED, State.MEDIATING)
 
-# 《人民调解法》 art. 33: joint application within 30 days of the agreement taking effect.
-JC_WINDOW_DAYS = 30
-# Remind the parties this many days before the window closes.
-JC_REMIND_DAYS_BEFORE = 5
-# 法释〔2011〕5号: accept within 3 days, decide within 15 days of acceptance, +10 once.
-JC_ACCEPT_DAYS, JC_DECIDE_DAYS, JC_EXTENSION_DAYS = 3, 15, 10
-# Court rules on specially invited mediation: 30 days for a pre-filing referral.
-REFERRAL_DAYS = 30
-# 《法律援助法》 and its procedure rules: decide in 7 working days, lawyer in 3.
-LEGAL_AID_DECISION_WORKDAYS, LEGAL_AID_LAWYER_WORKDAYS = 7, 3
+# The periods these windows run on (judicial confirmation 《人民调解法》 art. 33 and
+# 法释〔2011〕5号, court referral, legal aid 《法律援助法》 art. 43) are rows of the period
+# table (luodian_platform.periods), read where each clock is computed.
 LEGAL_AID_CENTRE_CODE = "flyz"
 
 

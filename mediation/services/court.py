@@ -8,20 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.clocks import compute, compute_period, flag
 from intake.models import Channel
 from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.models import Department
-from luodian_platform.workcal import due_at
+from luodian_platform.periods import period
 
 from ..models import (
     CourtReferral,
     JudicialConfirmation,
 )
 from .common import (
-    JC_ACCEPT_DAYS,
-    JC_DECIDE_DAYS,
-    JC_EXTENSION_DAYS,
-    REFERRAL_DAYS,
     _lock_for_mediation,
     _log,
 )
@@ -40,7 +37,8 @@ def _lock_confirmation(jc_id: int, actor) -> JudicialConfirmation:
 def judicial_confirmation_apply(
     *, jc_id: int, actor, applied_at: dt.datetime | None = None, court_reference: str = ""
 ) -> JudicialConfirmation:
-    """The parties applied jointly to the court (art. 33: within 30 days)."""
+    """The parties applied jointly to the court (《人民调解法》 art. 33: within 30 days of
+    the agreement taking effect, moved past a closing rest day)."""
     applied_at = applied_at or timezone.now()
     with transaction.atomic():
         jc = _lock_confirmation(jc_id, actor)
@@ -48,14 +46,16 @@ def judicial_confirmation_apply(
             raise Conflict(_("已登记司法确认申请。"), code="duplicate")
         if applied_at > jc.window_ends_at:
             raise ServiceError(
-                _("已超过协议生效后三十日的申请期限(%(d)s)。")
+                _("已超过协议生效后三十日的申请期限(%(d)s,《人民调解法》第三十三条)。")
                 % {"d": timezone.localtime(jc.window_ends_at).date()},
                 fields={"applied_at": _("超过申请期限。")},
             )
         jc.applied_at = applied_at
         jc.court_reference = court_reference.strip()
-        jc.accept_due_at = due_at(applied_at, JC_ACCEPT_DAYS, "days")
+        accept = compute_period("jc_accept", start=applied_at)
+        jc.accept_due_at = accept.due
         jc.save()
+        flag(accept, target=jc, field_name="accept_due_at", case=jc.agreement.case)
     return jc
 
 
@@ -68,22 +68,29 @@ def judicial_confirmation_accept(
         if not jc.applied_at or jc.accepted_at:
             raise Conflict(_("请先登记申请;已受理的不能重复受理。"), code="illegal_state")
         jc.accepted_at = accepted_at
-        jc.decide_due_at = due_at(accepted_at, JC_DECIDE_DAYS, "days")
+        decide = compute_period("jc_decide", start=accepted_at)
+        jc.decide_due_at = decide.due
         if court_reference:
             jc.court_reference = court_reference.strip()
         jc.save()
+        flag(decide, target=jc, field_name="decide_due_at", case=jc.agreement.case)
     return jc
 
 
 def judicial_confirmation_extend(*, jc_id: int, actor) -> JudicialConfirmation:
-    """The court extended its decision period once, by 10 days."""
+    """The court extended its decision period (法释〔2011〕5号: once, by 10 days; the
+    period table says how long and how often)."""
     with transaction.atomic():
         jc = _lock_confirmation(jc_id, actor)
         if not jc.accepted_at or jc.decided_at or jc.extended:
             raise Conflict(_("只有已受理、未决定的申请可以延长一次。"), code="illegal_state")
-        jc.decide_due_at += dt.timedelta(days=JC_EXTENSION_DAYS)
+        if not period("jc_decide").max_extensions:
+            raise Conflict(_("期限表规定司法确认期限不得延长。"), code="extension_limit")
+        ext = compute_period("jc_decide", start=jc.decide_due_at, extension=True)
+        jc.decide_due_at = ext.due
         jc.extended = True
         jc.save()
+        flag(ext, target=jc, field_name="decide_due_at", case=jc.agreement.case)
     return jc
 
 
@@ -126,13 +133,15 @@ def court_referral_register(
         court = Department.objects.filter(kind=Department.Kind.COURT).order_by("pk").first()
         if court is None:
             raise ServiceError(_("系统未配置法院。"))
+        due = compute_period("court_referral", start=referred_at)
         referral = CourtReferral.objects.create(
             case=case,
             court=court,
             court_reference=court_reference,
             referred_at=referred_at,
-            due_at=due_at(referred_at, REFERRAL_DAYS, "days"),
+            due_at=due.due,
         )
+        flag(due, target=referral, field_name="due_at", case=case)
         _log(case, "court_referral", actor, note=court_reference)
     return referral
 
@@ -144,8 +153,10 @@ def court_referral_extend(*, referral_id: int, actor, days: int, basis: str) -> 
         raise ServiceError(
             _("延长调解期限须经各方当事人同意,请写明。"), fields={"basis": _("必填。")}
         )
-    if not 1 <= int(days) <= 60:
-        raise ServiceError(_("延长天数应为1至60天。"), fields={"days": _("1至60天。")})
+    rule = period("court_referral")
+    if not 1 <= int(days) <= rule.extension_amount:
+        msg = _("延长天数应为1至%(n)s天。") % {"n": rule.extension_amount}
+        raise ServiceError(msg, fields={"days": msg})
     ref = CourtReferral.objects.filter(pk=referral_id).first()
     if ref is None:
         raise NotFound(_("委派记录不存在或您无权查看。"))
@@ -154,10 +165,17 @@ def court_referral_extend(*, referral_id: int, actor, days: int, basis: str) -> 
         ref = CourtReferral.objects.select_for_update().get(pk=referral_id)
         if ref.reported_at:
             raise Conflict(_("已向法院反馈结果,不能再延长。"), code="illegal_state")
-        ref.due_at += dt.timedelta(days=int(days))
+        used = case.events.filter(transition="court_referral_extend").count()
+        if rule.max_extensions and used >= rule.max_extensions:  # 0: as the parties agree
+            raise Conflict(_("已达期限表规定的延长次数上限。"), code="extension_limit")
+        ext = compute(
+            "court_referral", start=ref.due_at, amount=int(days), unit=rule.unit, chained=True
+        )
+        ref.due_at = ext.due
         ref.extended_days += int(days)
         ref.extension_basis = basis
         ref.save()
+        flag(ext, target=ref, field_name="due_at", case=case)
         _log(case, "court_referral_extend", actor, note=basis, payload={"days": int(days)})
     return ref
 

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.clocks import compute_period, flag
 from intake.lifecycle import lock_visible_case
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department
 from luodian_platform.roles import Role, user_has_role
-from luodian_platform.workcal import due_at
 
 from ..models import (
     LegalService,
@@ -18,8 +18,6 @@ from ..models import (
 )
 from .common import (
     LEGAL_AID_CENTRE_CODE,
-    LEGAL_AID_DECISION_WORKDAYS,
-    LEGAL_AID_LAWYER_WORKDAYS,
     _log,
     is_dispatcher,
 )
@@ -69,8 +67,13 @@ def legal_service_record(
         )
         if kind == LegalService.Kind.LEGAL_AID:
             service.referred_to = Department.objects.get(code=LEGAL_AID_CENTRE_CODE)
-            service.decision_due_at = due_at(now, LEGAL_AID_DECISION_WORKDAYS, "workdays")
+            # 《法律援助法》 art. 43 ("七日"); the unit (working or calendar days) is the
+            # county's choice in the period table.
+            decision = compute_period("legal_aid_decision", start=now)
+            service.decision_due_at = decision.due
         service.save()
+        if kind == LegalService.Kind.LEGAL_AID:
+            flag(decision, target=service, field_name="decision_due_at", case=case)
         if case is not None:
             _log(case, "legal_service", actor, note=service.get_kind_display())
     return service
@@ -105,8 +108,11 @@ def legal_aid_decide(*, service_id: int, actor, decision: str, note: str = "") -
         if note:
             service.answer = note.strip()
         if decision == LegalService.Decision.APPROVED:
-            service.lawyer_due_at = due_at(now, LEGAL_AID_LAWYER_WORKDAYS, "workdays")
+            lawyer = compute_period("legal_aid_lawyer", start=now)
+            service.lawyer_due_at = lawyer.due
         service.save()
+        if decision == LegalService.Decision.APPROVED:
+            flag(lawyer, target=service, field_name="lawyer_due_at", case=service.case)
     return service
 
 
