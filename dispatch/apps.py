@@ -10,9 +10,18 @@ class DispatchConfig(AppConfig):
         from intake.models import register_event_labels, register_visibility
         from luodian_platform.roles import Role
 
-        from . import dispatch_actions, panels, selectors
+        from . import dispatch_actions, panels, selectors, signals
 
         dispatch_actions.register()
+        # An administrator entering a year's holidays (CalendarYear) recomputes the open
+        # deadlines that were estimated over it, with an event on each case.
+        from django.db.models.signals import post_save
+
+        from luodian_platform.models import CalendarYear
+
+        post_save.connect(
+            signals.calendar_year_entered, sender=CalendarYear, dispatch_uid="dispatch_cal_year"
+        )
         panels.register()
         from django.core.checks import register
 
@@ -36,5 +45,6 @@ class DispatchConfig(AppConfig):
                 "notice": _("通报"),
                 "supervision_response": _("督办回复"),
                 "correction": _("问题纠偏"),
+                "deadline_recomputed": _("期限按录入日历重算"),
             }
         )

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake.models import Case, CaseEvent
+from luodian_platform.errors import NotAllowed
+from luodian_platform.models import Period
 from luodian_platform.periods import period
+from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import WorkCalendar, due_at, local_tz
 
 from .models import CalendarEstimate, DispatchRecord
@@ -25,13 +29,24 @@ from .models import CalendarEstimate, DispatchRecord
 CLOCK_LABELS = {"handling": "办理时限", "visit": "回访"}
 
 
-def clock_label(clock: str) -> str:
+def clock_label(clock: str, names: dict[str, str] | None = None) -> str:
     if clock in CLOCK_LABELS:
         return CLOCK_LABELS[clock]
+    if names is not None:
+        return names.get(clock, clock)
     try:
         return period(clock).name
     except KeyError:
         return clock
+
+
+def label_estimates(rows) -> list[CalendarEstimate]:
+    """Rows with ``.label`` set (one query for all the period names)."""
+    rows = list(rows)
+    names = dict(Period.objects.values_list("code", "name"))
+    for row in rows:
+        row.label = clock_label(row.clock, names)
+    return rows
 
 
 @dataclass
@@ -197,6 +212,15 @@ def _write_back(label: str, pk: int, field_name: str, row: CalendarEstimate, act
             payload=change,
         )
     return change
+
+
+def estimates_recompute(*, actor, year: int | None = None) -> list[dict]:
+    """One-click recompute (调度中心 / 管理员) after holidays were entered in the admin."""
+    if not (
+        getattr(actor, "is_superuser", False) or user_has_role(actor, Role.DISPATCHER, Role.ADMIN)
+    ):
+        raise NotAllowed(_("只有调度中心或管理员可以重新计算期限。"))
+    return recompute_estimates(year=year, actor=actor)
 
 
 def open_estimates(*, cases=None):

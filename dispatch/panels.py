@@ -89,7 +89,21 @@ def oversight_context(*, case: Case, user, request) -> dict | None:
     }
 
 
+def estimates_context(*, case: Case, user, request) -> dict | None:
+    """Every date on the case counted over a year without holiday data (any clock)."""
+    estimates = selectors.case_estimates(user=user, case=case)
+    return {"estimates": estimates} if estimates else None
+
+
 def register() -> None:
+    register_panel(
+        CasePanel(
+            key="dispatch_estimates",
+            template="dispatch/panel_estimates.html",
+            context=estimates_context,
+            order=5,
+        )
+    )
     register_panel(
         CasePanel(
             key="dispatch_routing",

@@ -255,4 +255,22 @@ def calendar_warnings(*, user) -> dict:
         .order_by("due_at")[:20]
     )
     flagged = list(flagged)
-    return {"unknown_years": unknown, "flagged": flagged, "show": bool(unknown or flagged)}
+    estimates = case_estimates(user=user)
+    return {
+        "unknown_years": unknown,
+        "flagged": flagged,
+        "estimates": estimates,
+        "show": bool(unknown or flagged or estimates),
+    }
+
+
+def case_estimates(*, user, case=None, limit: int = 50):
+    """Open calendar estimates (dates counted over a year without holiday data) on cases
+    the user can see — every clock, not only the handling deadline — with labels."""
+    from .clocks import label_estimates, open_estimates
+
+    cases = Case.objects.visible_to(user)
+    if case is not None:
+        cases = cases.filter(pk=case.pk)
+    rows = open_estimates(cases=cases.values("pk")).select_related("case")
+    return label_estimates(rows[:limit])

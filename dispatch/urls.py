@@ -15,4 +15,5 @@ urlpatterns = [
     path("corrections/", views.corrections, name="corrections"),
     path("corrections/new/", views.correction_new, name="correction_new"),
     path("corrections/<int:pk>/feedback/", views.correction_feedback, name="correction_feedback"),
+    path("estimates/recompute/", views.estimates_recompute, name="estimates_recompute"),
 ]

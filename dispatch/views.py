@@ -18,7 +18,7 @@ from luodian_platform.models import Category, Department, Township
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
 
-from . import selectors, services
+from . import clocks, selectors, services
 from .api.serializers import CorrectionInput
 from .models import Correction, ExtensionRequest
 
@@ -261,3 +261,18 @@ def correction_feedback(request, pk: int):
         success=_("整改反馈已提交。"),
     )
     return redirect("dispatch:officer_workbench")
+
+
+@require_POST
+@login_required
+def estimates_recompute(request):
+    """One click: recompute every open estimated deadline with the calendar as entered."""
+    done: list = []
+    _run(
+        request,
+        lambda: done.extend(clocks.estimates_recompute(actor=request.user)),
+        success=_("已按当前工作日历重新计算估算期限。"),
+    )
+    if done:
+        messages.info(request, _("%(n)s 个期限已更新。") % {"n": len(done)})
+    return redirect("dispatch:workbench")

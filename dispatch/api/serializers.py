@@ -221,3 +221,30 @@ class CorrectionSuggestionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     department = serializers.CharField(source="department.code", default=None)
     departments = serializers.ListField(child=serializers.CharField())
+
+
+class CalendarEstimateSerializer(serializers.Serializer):
+    """A date counted over a year without holiday data (weekends-only): an estimate."""
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id", allow_null=True)
+    case_number = serializers.SerializerMethodField()
+    clock = serializers.CharField()
+    label = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    estimated = serializers.SerializerMethodField()
+    unknown_years = serializers.ListField(source="years", child=serializers.IntegerField())
+    target = serializers.SerializerMethodField()
+
+    def get_case_number(self, obj) -> str | None:
+        return obj.case.number if obj.case_id else None
+
+    def get_estimated(self, obj) -> bool:
+        return True
+
+    def get_target(self, obj) -> str:
+        return f"{obj.target_model}.{obj.target_field}"
+
+
+class RecomputeResultSerializer(serializers.Serializer):
+    changed = serializers.ListField(child=serializers.DictField())

@@ -19,6 +19,21 @@ urlpatterns = [
         views.CaseSupervisionsView.as_view(),
         name="case-supervisions",
     ),
+    path(
+        "cases/<int:pk>/calendar-estimates/",
+        views.CaseCalendarEstimatesView.as_view(),
+        name="case-calendar-estimates",
+    ),
+    path(
+        "calendar-estimates/",
+        views.CalendarEstimateListView.as_view(),
+        name="calendar-estimate-list",
+    ),
+    path(
+        "calendar-estimates/recompute/",
+        views.CalendarEstimateRecomputeView.as_view(),
+        name="calendar-estimate-recompute",
+    ),
     path("extensions/", views.ExtensionListView.as_view(), name="extension-list"),
     path(
         "extensions/<int:pk>/decision/",

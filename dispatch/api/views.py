@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from intake.api.serializers import CaseDetailSerializer
 from intake.models import Case
 
-from .. import selectors, services
+from .. import clocks, selectors, services
 from ..routing import routing_suggest
 from . import serializers as s
 
@@ -314,3 +314,41 @@ class CorrectionTalkView(APIView):
             record=inp.validated_data["record"],
         )
         return Response(s.CorrectionSerializer(corr).data)
+
+
+class CaseCalendarEstimatesView(APIView):
+    @extend_schema(
+        operation_id="cases_calendar_estimates",
+        summary="案件上按周末估算的期限(所在年份尚未录入节假日)",
+        responses={200: s.CalendarEstimateSerializer(many=True), 404: ERRORS[404]},
+        tags=["dispatch"],
+    )
+    def get(self, request, pk: int):
+        case = _visible_case(request, pk)
+        rows = selectors.case_estimates(user=request.user, case=case)
+        return Response(s.CalendarEstimateSerializer(rows, many=True).data)
+
+
+class CalendarEstimateListView(APIView):
+    @extend_schema(
+        operation_id="calendar_estimates_list",
+        summary="可见案件上所有按周末估算的期限",
+        responses={200: s.CalendarEstimateSerializer(many=True)},
+        tags=["dispatch"],
+    )
+    def get(self, request):
+        rows = selectors.case_estimates(user=request.user, limit=200)
+        return Response(s.CalendarEstimateSerializer(rows, many=True).data)
+
+
+class CalendarEstimateRecomputeView(APIView):
+    @extend_schema(
+        operation_id="calendar_estimates_recompute",
+        summary="按已录入的工作日历重新计算估算期限",
+        request=None,
+        responses={200: s.RecomputeResultSerializer, 403: ERRORS[403]},
+        tags=["dispatch"],
+    )
+    def post(self, request):
+        changed = clocks.estimates_recompute(actor=request.user)
+        return Response({"changed": changed})
