@@ -15,7 +15,8 @@ How each unit counts (``due_at``):
   weekend that is not a make-up workday — the period ends on the first working day after
   it (《民法典》 art. 203, 《民事诉讼法》 art. 85; courts treat 星期六日 as 法定休假日, and a
   调休 workday is not a rest day: the Supreme Court's 民通意见 art. 198 "以实际休假日的次日
-  为期间的最后一天"); it ends at 24:00 of that day (《民法典》 art. 203 ¶2).
+  为期间的最后一天", repealed in 2021 with the Civil Code, its reading still followed); it
+  ends at 24:00 of that day (《民法典》 art. 203 ¶2).
 - ``workhours``: counted inside ``settings.OFFICE_HOURS`` on working days (签收 within
   "8个工作小时"): a case dispatched on a Friday evening is due on Monday.
 - ``hours``: wall-clock hours (emergencies), no calendar.
