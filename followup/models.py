@@ -33,6 +33,7 @@ class ReminderKind(models.TextChoices):
     PERFORMANCE_DUE = "performance_due", _("协议履行期限")
     CONFIRMATION_WINDOW = "confirmation_window", _("司法确认申请期限")
     VISIT_DUE = "visit_due", _("回访到期")
+    STEP_DUE = "step_due", _("法定程序期限(信访、劳动仲裁)")
 
 
 class Reminder(models.Model):

@@ -111,6 +111,14 @@ def register_available() -> None:
         pass
     else:
         reminders.AUTO_URGE_HOOKS.append(record_auto_urge)
+    # The petition and labour-dispute chains: the step the handling side must meet now.
+    for name in ("PetitionRecord", "LabourRecord"):
+        model = _model("mediation", name)
+        if model is not None:
+            reminders.register_source(
+                name.lower(),
+                make_agreement_source(model, "next_due_at", ReminderKind.STEP_DUE, 3),
+            )
     agreement = _model("mediation", "Agreement")
     if agreement is not None:
         perform = _date_field(agreement, "perform")

@@ -50,6 +50,14 @@ class MediationConfig(AppConfig):
         )
         register_panel(
             CasePanel(
+                key="mediation_chains",
+                template="mediation/_chains_panel.html",
+                context=panels.chains_panel,
+                order=45,
+            )
+        )
+        register_panel(
+            CasePanel(
                 key="mediation_metric",
                 template="mediation/_metric_panel.html",
                 context=panels.metric_panel,

@@ -534,3 +534,92 @@ class LegalService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person_name}"
+
+
+class PetitionRecord(models.Model):
+    """信访事项的办理链 (《信访工作条例》 2022): decide whether to accept within 15 days and
+    tell the petitioner in writing (受理告知书 / 不予受理告知书 naming where to go) → handle
+    within 60 days (+30 once, approved, reason told) → 信访处理意见书 → 复查 asked within 30
+    days of receiving it, decided within 30 → 复核 the same → 终结. Every period is a row of
+    the period table; ``next_due_at`` is the clock the handling side must meet now (the
+    reminder sweep reads it), empty while the petitioner's own window runs."""
+
+    class Stage(models.TextChoices):
+        ACCEPTANCE = "acceptance", _("待决定是否受理")
+        REFUSED = "refused", _("不予受理")
+        HANDLING = "handling", _("办理中")
+        REPLIED = "replied", _("已出具处理意见")
+        REVIEW = "review", _("复查中")
+        REVIEWED = "reviewed", _("已出具复查意见")
+        REREVIEW = "rereview", _("复核中")
+        CONCLUDED = "concluded", _("已终结")
+
+    case = models.OneToOneField(Case, related_name="petition", on_delete=models.PROTECT)
+    stage = models.CharField(
+        _("阶段"), max_length=12, choices=Stage.choices, default=Stage.ACCEPTANCE
+    )
+    next_due_at = models.DateTimeField(_("当前期限"), null=True, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("收到信访事项"))
+    accept_due_at = models.DateTimeField(_("受理告知期限"))
+    decided_at = models.DateTimeField(_("受理决定时间"), null=True, blank=True)
+    notice_number = models.CharField(_("受理/不予受理告知书"), max_length=40, blank=True)
+    route = models.CharField(_("告知的途径"), max_length=300, blank=True)
+    handle_due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
+    extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
+    replied_at = models.DateTimeField(_("处理意见书送达"), null=True, blank=True)
+    reply_number = models.CharField(_("信访处理意见书"), max_length=40, blank=True)
+    review_request_due_at = models.DateTimeField(_("复查请求期限"), null=True, blank=True)
+    review_requested_at = models.DateTimeField(_("请求复查时间"), null=True, blank=True)
+    review_due_at = models.DateTimeField(_("复查期限"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("复查意见送达"), null=True, blank=True)
+    review_number = models.CharField(_("复查意见书"), max_length=40, blank=True)
+    rereview_request_due_at = models.DateTimeField(_("复核请求期限"), null=True, blank=True)
+    rereview_requested_at = models.DateTimeField(_("请求复核时间"), null=True, blank=True)
+    rereview_due_at = models.DateTimeField(_("复核期限"), null=True, blank=True)
+    rereviewed_at = models.DateTimeField(_("复核意见送达(终结)"), null=True, blank=True)
+    rereview_number = models.CharField(_("复核意见书"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("信访事项办理")
+        verbose_name_plural = _("信访事项办理")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_stage_display()}"
+
+
+class LabourRecord(models.Model):
+    """劳动争议 (《劳动争议调解仲裁法》): mediation, and when no agreement is reached within 15
+    days (art. 14) a referral to the labour arbitration commission, whose acceptance
+    decision is due in 5 days (art. 29) and award in 45 days, +15 once with approval
+    (art. 43); the outcome is recorded back here. ``next_due_at`` as on PetitionRecord."""
+
+    class Stage(models.TextChoices):
+        MEDIATION = "mediation", _("调解中")
+        SETTLED = "settled", _("调解成功")
+        REFERRED = "referred", _("已申请仲裁")
+        NOT_ACCEPTED = "not_accepted", _("仲裁不予受理")
+        ARBITRATION = "arbitration", _("仲裁审理中")
+        AWARDED = "awarded", _("已裁决/结案")
+
+    case = models.OneToOneField(Case, related_name="labour", on_delete=models.PROTECT)
+    stage = models.CharField(_("阶段"), max_length=12, choices=Stage.choices)
+    next_due_at = models.DateTimeField(_("当前期限"), null=True, blank=True, db_index=True)
+    mediation_applied_at = models.DateTimeField(_("收到调解申请"))
+    mediation_due_at = models.DateTimeField(_("调解期限"))
+    mediation_ended_at = models.DateTimeField(_("调解结束"), null=True, blank=True)
+    arbitration_applied_at = models.DateTimeField(_("申请仲裁时间"), null=True, blank=True)
+    commission = models.CharField(_("仲裁委员会"), max_length=100, blank=True)
+    accept_due_at = models.DateTimeField(_("仲裁受理期限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("仲裁受理/不予受理时间"), null=True, blank=True)
+    arbitration_reference = models.CharField(_("仲裁案号"), max_length=60, blank=True)
+    award_due_at = models.DateTimeField(_("仲裁结案期限"), null=True, blank=True)
+    award_extended = models.BooleanField(_("已延期"), default=False)
+    outcome = models.CharField(_("仲裁结果"), max_length=500, blank=True)
+    outcome_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("劳动争议调解仲裁")
+        verbose_name_plural = _("劳动争议调解仲裁")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_stage_display()}"

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import chain_views, views
 
 app_name = "mediation"
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
+    path(
+        "cases/<int:pk>/<slug:kind>/register/",
+        chain_views.chain_register,
+        name="chain_register",
+    ),
+    path("chains/<slug:kind>/<int:pk>/<slug:step>/", chain_views.chain_step, name="chain_step"),
     path("cases/<int:pk>/", views.case_mediation, name="case"),
     path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
     path(

@@ -326,6 +326,20 @@ class World:
             service_id=row.pk, actor=self.users["dispatcher"], decision="approved"
         )
 
+    def _build_petition(self, foreign: bool):
+        """A petition case of the department with its chain registered (awaiting acceptance)."""
+        from mediation.services import petition_register
+
+        case = self.case_in("accepted", foreign=foreign, category="petition")
+        return petition_register(case_id=case.pk, actor=self.handler(foreign))
+
+    def _build_labour(self, foreign: bool):
+        """A labour case with its mediation registered (the 15 days running)."""
+        from mediation.services import labour_register
+
+        case = self.case_in("accepted", foreign=foreign)
+        return labour_register(case_id=case.pk, actor=self.handler(foreign))
+
     # --- followup ------------------------------------------------------------------------
 
     def _followup_officer(self, foreign: bool):
@@ -766,6 +780,58 @@ MATRIX: dict[str, Rule] = {
         data=lambda w: {"referral_result": "agreed", "note": "已达成调解协议"},
         ok=ACCESS_PASSED,
     ),
+    # Petition and labour chains (issue 15): records on the case, one POST per step. A step
+    # out of order answers 409, which is past access control.
+    "api:case-petition": api(
+        SEES_CASE,
+        kwargs=lambda w: {"pk": w.obj("petition").case_id},
+        idor=lambda w: {"pk": w.obj("petition", foreign=True).case_id},
+    ),
+    "api:case-labour": api(
+        SEES_CASE,
+        kwargs=lambda w: {"pk": w.obj("labour").case_id},
+        idor=lambda w: {"pk": w.obj("labour", foreign=True).case_id},
+    ),
+    "api:petition-step": api(
+        MEDIATES,
+        method="post",
+        **_on("petition", step=lambda p: "reply"),
+        data=lambda w: {},
+        ok=ACCESS_PASSED,
+    ),
+    "api:labour-step": api(
+        MEDIATES,
+        method="post",
+        **_on("labour", step=lambda r: "outcome"),
+        data=lambda w: {"outcome": "裁决"},
+        ok=ACCESS_PASSED,
+    ),
+    "mediation:chain_register": page(
+        MEDIATES,
+        method="post",
+        kwargs=lambda w: {"pk": w.case_in("accepted", category="petition").pk, "kind": "petition"},
+        idor=lambda w: {
+            "pk": w.case_in("accepted", foreign=True, category="petition").pk,
+            "kind": "petition",
+        },
+        data=lambda w: {},
+    ),
+    "mediation:chain_step": page(
+        MEDIATES,
+        method="post",
+        kwargs=lambda w: {"kind": "petition", "pk": w.obj("petition").pk, "step": "reply"},
+        idor=lambda w: {
+            "kind": "petition",
+            "pk": w.obj("petition", foreign=True).pk,
+            "step": "reply",
+        },
+        data=lambda w: {},
+    ),
+    # Dates counted over a year without holiday data (issue 15).
+    "api:case-calendar-estimates": api(SEES_CASE, kwargs=_case),
+    "api:calendar-estimate-list": api(ROLES, lists=True),
+    "api:calendar-estimate-recompute": api(DISPATCH, method="post", data=lambda w: {}),
+    "dispatch:estimates_recompute": page(DISPATCH, method="post", data=lambda w: {}),
     "api:jc-detail": api(SEES_CASE, **_on("jc")),
     "api:jc-apply": api(MEDIATES, method="post", **_on("jc"), data=lambda w: {}, ok=ACCESS_PASSED),
     "api:jc-accept": api(

@@ -275,7 +275,8 @@ class ReferralInput(serializers.Serializer):
 
 
 class ReferralExtendInput(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=60)
+    # The upper bound is the period table's court_referral extension (the service checks).
+    days = serializers.IntegerField(min_value=1)
     basis = serializers.CharField(max_length=300, help_text="当事人同意延长的情况")
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import chains
 from . import views as v
 
 urlpatterns = [
@@ -36,6 +37,12 @@ urlpatterns = [
     path(
         "court-referrals/<int:pk>/report/", v.ReferralReportView.as_view(), name="referral-report"
     ),
+    path("cases/<int:pk>/petition/", chains.CasePetitionView.as_view(), name="case-petition"),
+    path(
+        "petitions/<int:pk>/<slug:step>/", chains.PetitionStepView.as_view(), name="petition-step"
+    ),
+    path("cases/<int:pk>/labour/", chains.CaseLabourView.as_view(), name="case-labour"),
+    path("labour/<int:pk>/<slug:step>/", chains.LabourStepView.as_view(), name="labour-step"),
     path("legal-services/", v.LegalServiceListView.as_view(), name="legal-services"),
     path(
         "legal-services/<int:pk>/decide/", v.LegalAidDecideView.as_view(), name="legal-aid-decide"

@@ -286,6 +286,7 @@ CHANNEL_LABELS = {
     "litigation": _("向人民法院提起诉讼"),
     "reconsideration": _("行政复议"),
     "petition": _("信访"),
+    "labour_inspection": _("劳动保障监察投诉"),
 }
 
 
@@ -301,6 +302,15 @@ def default_notice_channels(case: Case) -> list[dict[str, str]]:
                 "institution": f"{county}劳动人事争议仲裁委员会",
                 "time_limit": "自知道或者应当知道其权利被侵害之日起一年内申请仲裁"
                 "(《劳动争议调解仲裁法》第二十七条)",
+            }
+        )
+        # Unpaid wages and other violations may also be reported to labour inspection
+        # (the report's route for employers who refuse to pay).
+        channels.append(
+            {
+                "channel": "labour_inspection",
+                "institution": f"{county}劳动保障监察大队",
+                "time_limit": "违法行为发生之日起两年内投诉举报(《劳动保障监察条例》第二十条)",
             }
         )
     else:
