@@ -15,13 +15,17 @@ class DispatchConfig(AppConfig):
         dispatch_actions.register()
         # An administrator entering a year's holidays (CalendarYear) recomputes the open
         # deadlines that were estimated over it, with an event on each case.
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from luodian_platform.models import CalendarYear
+        from luodian_platform.models import CalendarYear, HolidayOverride
 
         post_save.connect(
             signals.calendar_year_entered, sender=CalendarYear, dispatch_uid="dispatch_cal_year"
         )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                signals.holiday_changed, sender=HolidayOverride, dispatch_uid="dispatch_holiday"
+            )
         panels.register()
         from django.core.checks import register
 

@@ -107,12 +107,16 @@ def flag(computed: Computed, *, target: models.Model, field_name: str, case=None
         "target_id": target.pk,
         "target_field": field_name,
     }
-    open_rows = CalendarEstimate.objects.filter(resolved_at__isnull=True, **key)
+    live = CalendarEstimate.objects.filter(superseded_at__isnull=True, **key)
     if computed.chained:
-        if not (computed.estimated or open_rows.exists()):
+        # Recorded while a chain is live, even in known years: recomputing the chain's
+        # start later must carry this step along, not overwrite it.
+        if not (computed.estimated or live.exists()):
             return
     else:
-        open_rows.update(resolved_at=timezone.now())  # superseded
+        now = timezone.now()
+        live.filter(resolved_at__isnull=True).update(resolved_at=now)
+        live.update(superseded_at=now)
         if not computed.estimated:
             return
     CalendarEstimate.objects.create(
@@ -124,6 +128,7 @@ def flag(computed: Computed, *, target: models.Model, field_name: str, case=None
         chained=computed.chained,
         due_at=computed.due,
         years=computed.years,
+        crossed_years=computed.years,
         resolved_at=None if computed.estimated else timezone.now(),
         **key,
     )
@@ -136,22 +141,25 @@ def _value_for(model_field, due: dt.datetime):
 
 
 def recompute_estimates(*, year: int | None = None, actor=None) -> list[dict]:
-    """Compute every open estimate again (those crossing ``year`` if given) with the
-    calendar as it is now; write changed dates back to their rows; log a
-    ``deadline_recomputed`` event on each case. Returns what changed."""
+    """Compute the estimates again with the calendar as it is now — every open one, or
+    with ``year`` every live chain that crossed that year (also once resolved: a holiday
+    entered after the year was marked known) —; write changed dates back to their rows;
+    log a ``deadline_recomputed`` event on each case. Returns what changed."""
     cal = WorkCalendar.load()
-    open_rows = CalendarEstimate.objects.filter(resolved_at__isnull=True)
+    live = CalendarEstimate.objects.filter(superseded_at__isnull=True)
+    if year is None:
+        live = live.filter(resolved_at__isnull=True)
     targets = {
         (r.target_model, r.target_id, r.target_field)
-        for r in open_rows
-        if year is None or year in r.years
+        for r in live.only("target_model", "target_id", "target_field", "crossed_years")
+        if year is None or year in r.crossed_years
     }
     changes = []
     now = timezone.now()
     with transaction.atomic():
         groups = defaultdict(list)
         for row in CalendarEstimate.objects.select_for_update().filter(
-            target_id__in={t[1] for t in targets}
+            superseded_at__isnull=True, target_id__in={t[1] for t in targets}
         ):
             key = (row.target_model, row.target_id, row.target_field)
             if key in targets:

@@ -376,7 +376,7 @@ class CalendarEstimate(models.Model):
     It keeps how the date was computed (start, amount, unit) so that, when an
     administrator enters that year's holidays, ``dispatch.clocks.recompute_estimates``
     computes it again and writes it back to ``target_field`` of the target row, with an
-    event on the case. ``chained`` rows start from the previous row's result for the same
+    event on the case; so does a holiday entered or changed later for a year it crossed. ``chained`` rows start from the previous row's result for the same
     target (an extension or a resume after an estimated deadline)."""
 
     case = models.ForeignKey(
@@ -395,9 +395,14 @@ class CalendarEstimate(models.Model):
     unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices)
     chained = models.BooleanField(default=False)
     due_at = models.DateTimeField(_("估算时限"))
+    # Years still unknown (open while not empty), and the years unknown when first counted:
+    # a holiday entered later for one of those recomputes the row even once resolved.
     years = models.JSONField(_("日历缺失年份"), default=list)
+    crossed_years = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(_("已重算"), null=True, blank=True)
+    # A fresh computation of the same target (a new dispatch clock) ends the chain.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -299,3 +299,49 @@ def test_one_click_recompute_roles(make_case, dispatcher, officer, rsj, api, cli
     assert r.status_code == 200 and len(r.json()["changed"]) == 1
     assert Case.objects.get(pk=case.pk).due_at == end_of_day(D(2027, 1, 7))
     assert api(dispatcher).post(url).json()["changed"] == []  # nothing left to do
+
+
+def test_holiday_entered_after_the_year_was_marked_still_recomputes(
+    make_case, dispatcher, officer, rsj, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 12, 28), tick=False):
+        case = dispatched(make_case, dispatcher, rsj)
+    # The administrator marks 2027 first, then enters its days.
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarYear.objects.create(year=2027)
+    case.refresh_from_db()
+    assert case.due_at == end_of_day(D(2027, 1, 6)) and not estimates(case, "due_at")
+    # An extension counted once 2027 is known continues the chain.
+    with time_machine.travel(at(2026, 12, 29), tick=False):
+        ext = extension_request(case_id=case.pk, actor=officer, reason="补充材料")
+        extension_decide(extension_id=ext.pk, actor=dispatcher, approve=True)
+    case.refresh_from_db()
+    assert case.due_at == end_of_day(D(2027, 1, 13))
+    with django_capture_on_commit_callbacks(execute=True):
+        HolidayOverride.objects.create(date=D(2027, 1, 1), is_workday=False, name="元旦")
+    case.refresh_from_db()
+    # 7 Jan + 5 working days: the extension is carried, not lost.
+    assert case.due_at == end_of_day(D(2027, 1, 14))
+    with django_capture_on_commit_callbacks(execute=True):
+        HolidayOverride.objects.filter(date=D(2027, 1, 1)).delete()
+    case.refresh_from_db()
+    assert case.due_at == end_of_day(D(2027, 1, 13))
+
+
+def test_a_fresh_clock_ends_the_old_chain(
+    make_case, dispatcher, officer, rsj, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 12, 28), tick=False):
+        case = dispatched(make_case, dispatcher, rsj)
+    with time_machine.travel(at(2026, 11, 2), tick=False):
+        # The centre re-dispatches with a new clock counted in a known year.
+        from dispatch.services import case_return
+
+        case_sign_for(case_id=case.pk, actor=officer)
+        case_return(case_id=case.pk, actor=officer, reason="不属本部门职责")
+        case = case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher, reset_clock=True)
+    assert case.due_at == end_of_day(D(2026, 11, 11))
+    enter_2027(django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.due_at == end_of_day(D(2026, 11, 11))  # not overwritten by the old chain
+    assert not case.events.filter(transition="deadline_recomputed").exists()
