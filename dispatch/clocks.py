@@ -193,6 +193,13 @@ def _write_back(label: str, pk: int, field_name: str, row: CalendarEstimate, act
     if old == new:
         return None
     updates = {field_name: new}
+    field_names = {f.name for f in model._meta.get_fields()}
+    # Columns that follow the recomputed one: the running clock of a chain record
+    # (``next_due_at``) and the reminder time set a fixed lead before a window's end.
+    if "next_due_at" in field_names and obj.next_due_at == old:
+        updates["next_due_at"] = new
+    if field_name == "window_ends_at" and "remind_at" in field_names and old is not None:
+        updates["remind_at"] = obj.remind_at + (new - old)
     if model is Case:
         updates["version"] = models.F("version") + 1
     model.objects.filter(pk=pk).update(**updates)

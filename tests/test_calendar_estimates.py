@@ -5,6 +5,7 @@ recomputes it, writes it back and logs an event on the case.
 2027 has no official schedule in chinese-calendar 1.11 and none is entered here unless a
 test enters it: 1 Jan 2027 (a Friday) then counts as a working day."""
 
+# ruff: noqa: F811 (pytest fixtures imported from tests.test_mediation_flow)
 from __future__ import annotations
 
 import datetime as dt
@@ -176,7 +177,7 @@ def test_visits_are_flagged(make_case, dispatcher, officer, rsj):
     assert [r.years for r in estimates(second, "due_date")] == [[2027]]
 
 
-def test_judicial_confirmation_window_is_flagged(accepted_case, officer, luo):  # noqa: F811
+def test_judicial_confirmation_window_is_flagged(accepted_case, officer, luo):
     with time_machine.travel(at(2026, 12, 10), tick=False):
         case = accepted_case()
         med.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
@@ -187,7 +188,7 @@ def test_judicial_confirmation_window_is_flagged(accepted_case, officer, luo):  
     assert [r.years for r in estimates(jc, "window_ends_at")] == [[2027]]
 
 
-def test_court_referral_is_flagged(accepted_case, officer):  # noqa: F811
+def test_court_referral_is_flagged(accepted_case, officer):
     case = accepted_case(channel="court")
     ref = med.court_referral_register(
         case_id=case.pk,
@@ -345,3 +346,26 @@ def test_a_fresh_clock_ends_the_old_chain(
     case.refresh_from_db()
     assert case.due_at == end_of_day(D(2026, 11, 11))  # not overwritten by the old chain
     assert not case.events.filter(transition="deadline_recomputed").exists()
+
+
+def test_recompute_moves_the_columns_that_follow(
+    accepted_case,
+    officer,
+    luo,
+    django_capture_on_commit_callbacks,
+):
+    with time_machine.travel(at(2026, 12, 10), tick=False):
+        case = accepted_case()
+        med.mediator_assign(case_id=case.pk, mediator_id=luo.pk, actor=officer)
+        agreement = med.agreement_record(actor=officer, **agreement_kwargs(case, luo))
+    jc = JudicialConfirmation.objects.get(agreement=agreement)
+    lead = jc.window_ends_at - jc.remind_at
+    # 2027 entered with Mon 11 Jan as a holiday (a hypothetical local day off): the window
+    # that ended on Sat 9 Jan moves to Tue 12 Jan, and the reminder with it.
+    with django_capture_on_commit_callbacks(execute=True):
+        HolidayOverride.objects.create(date=D(2027, 1, 11), is_workday=False, name="测试")
+        CalendarYear.objects.create(year=2027)
+    jc.refresh_from_db()
+    assert jc.window_ends_at == end_of_day(D(2027, 1, 12))
+    assert jc.window_ends_at - jc.remind_at == lead
+    assert case.events.filter(transition="deadline_recomputed").count() == 1
