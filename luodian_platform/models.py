@@ -248,6 +248,16 @@ class Period(models.Model):
         return f"{self.name}:{self.amount}{self.get_unit_display()}"
 
     @property
+    def phrase(self) -> str:
+        """「30日」「7个工作日」「8个工作小时」「4小时」: the length as a sentence says it."""
+        return {
+            Unit.DAYS: "%s日",
+            Unit.WORKDAYS: "%s个工作日",
+            Unit.WORKHOURS: "%s个工作小时",
+            Unit.HOURS: "%s小时",
+        }.get(self.unit, "%s") % self.amount
+
+    @property
     def display(self) -> str:
         """「7工作日(《法律援助法》第四十三条…)」 — what pages print next to a date."""
         ext = ""

@@ -272,6 +272,14 @@ def period(code: str):
     return Period(code=code, **seed_values(code))
 
 
+def periods(*codes: str) -> dict:
+    """Several rows at once (one query), keyed by code; seed values for missing rows."""
+    from .models import Period
+
+    rows = {p.code: p for p in Period.objects.filter(code__in=codes)}
+    return {code: rows.get(code) or period(code) for code in codes}
+
+
 @register("luodian")
 def check_period_table(app_configs=None, **kwargs):
     from .models import Period

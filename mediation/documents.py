@@ -15,6 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 
+from luodian_platform.periods import period
+
 from .models import Agreement, CourtReferral, Notice
 from .services import CHANNEL_LABELS
 
@@ -91,7 +93,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
         )
     doc.para(
         "本协议自各方当事人签名、盖章或者按指印,人民调解员签名并加盖人民调解委员会印章之日起生效。"
-        "当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认。"
+        f"当事人可以自本协议生效之日起{period('jc_window').phrase}内共同向人民法院申请司法确认。"
     )
     doc.heading("签署")
     for p in agreement.parties.all():

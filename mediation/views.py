@@ -17,6 +17,7 @@ from intake.models import State
 from intake.selectors import case_get, case_list
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, Window
+from luodian_platform.periods import period, periods
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
 from luodian_platform.workcal import end_of_day, local_date
@@ -389,6 +390,7 @@ def agreement_page(request, pk: int):
             "confirmation": getattr(agreement, "judicial_confirmation", None)
             if agreement.is_effective
             else None,
+            "jc_window": period("jc_window"),
         },
     )
 
@@ -465,6 +467,7 @@ def legal_services(request):
             "kinds": LegalService.Kind.choices,
             "lawyers": Mediator.objects.filter(kind=Mediator.Kind.LAWYER, is_active=True),
             "errors": errors,
+            "periods": periods("legal_aid_decision", "legal_aid_lawyer"),
         },
         status=400 if errors else 200,
     )
@@ -594,6 +597,7 @@ def _jc_render(request, jc: JudicialConfirmation, forms: dict, status: int = 200
             "window": _jc_window(jc),
             "forms": forms,
             "can_mediate": services.may_mediate(case, request.user),
+            "periods": periods("jc_window", "jc_accept", "jc_decide"),
         },
         status=status,
     )
@@ -601,7 +605,7 @@ def _jc_render(request, jc: JudicialConfirmation, forms: dict, status: int = 200
 
 @role_required(*MEDIATION_ROLES)
 def judicial_confirmation(request, pk: int):
-    """司法确认: the 30-day window and the court's steps, each a small form."""
+    """司法确认: the application window and the court's steps, each a small form."""
     jc = _jc_or_404(request, pk)
     return _jc_render(request, jc, _jc_forms(jc))
 
