@@ -16,6 +16,7 @@ from intake.models import Case, Outcome
 from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.models import Department
 from luodian_platform.periods import period
+from luodian_platform.workcal import local_date
 
 from ..models import (
     Agreement,
