@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .workcal import Unit
+from .units import Unit
 
 
 class Township(models.Model):

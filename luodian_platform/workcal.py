@@ -32,20 +32,13 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
-from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+
+from .units import Unit
+
+__all__ = ["Unit", "WorkCalendar", "credit_suspension", "due_at", "paused_amount"]
 
 MAX_SCAN_DAYS = 3660  # a deadline more than ten years out is a data error
-
-
-class Unit(models.TextChoices):
-    """How a period is counted; every period row and every deadline rule carries one."""
-
-    WORKDAYS = "workdays", _("工作日")
-    DAYS = "days", _("日(自然日)")
-    WORKHOURS = "workhours", _("工作小时")
-    HOURS = "hours", _("小时")
 
 
 def local_tz() -> ZoneInfo:
