@@ -107,3 +107,19 @@ def test_system_check_names_categories_without_an_applicable_rule():
     # The 12345 and court channels still have their general rules.
     assert "12345热线" not in family.msg and "法院委派" not in family.msg
     assert "窗口来访" in family.msg
+
+
+def test_period_table_is_seeded_and_a_missing_row_is_named_and_falls_back(caplog):
+    from luodian_platform.periods import PERIOD_DEFAULTS, check_period_table, period
+
+    assert set(Period.objects.values_list("code", flat=True)) >= set(PERIOD_DEFAULTS)
+    assert check_period_table() == []
+    Period.objects.filter(code="jc_accept").update(amount=5)
+    assert period("jc_accept").amount == 5  # the row, not the seed
+    Period.objects.filter(code="jc_accept").delete()
+    warnings = check_period_table()
+    assert [w.id for w in warnings] == ["luodian.W010"] and "jc_accept" in warnings[0].msg
+    with caplog.at_level("WARNING"):
+        fallback = period("jc_accept")
+    assert fallback.pk is None and (fallback.amount, fallback.unit) == (3, "days")
+    assert "jc_accept" in caplog.text
