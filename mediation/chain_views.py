@@ -61,9 +61,22 @@ def _kwargs(request, call) -> dict:
             out[name] = request.POST.get(name, "")
         elif name in BOOL_FIELDS:
             out[name] = request.POST.get(name) == "true"
-        elif name == "at" and request.POST.get("at"):
-            out["at"] = _aware(request.POST["at"])
+        elif name == "at" and (at := _parse_at(request)) is not None:
+            out["at"] = at
     return out
+
+
+def _parse_at(request):
+    """The optional time of a step (blank: now); a malformed one is refused, not ignored."""
+    raw = request.POST.get("at", "").strip()
+    if not raw:
+        return None
+    at = _aware(raw)
+    if at is None:
+        raise ServiceError(
+            _("时间格式应为 yyyy-mm-dd hh:mm。"), fields={"at": _("请按格式填写时间。")}
+        )
+    return at
 
 
 def _run(request, fn, success: str) -> None:
@@ -87,13 +100,13 @@ def chain_register(request, pk: int, kind: str):
     chain = STEPS.get(kind)
     if chain is None or not Case.objects.visible_to(request.user).filter(pk=pk).exists():
         raise Http404
-    at = _aware(request.POST.get("at", "")) if request.POST.get("at") else None
-    extra = {chain["register_at"]: at} if at else {}
-    _run(
-        request,
-        lambda: chain["register"](case_id=pk, actor=request.user, **extra),
-        _("已登记,期限已开始计算。"),
-    )
+
+    def register():
+        at = _parse_at(request)
+        extra = {chain["register_at"]: at} if at else {}
+        chain["register"](case_id=pk, actor=request.user, **extra)
+
+    _run(request, register, _("已登记,期限已开始计算。"))
     return redirect("intake:case_detail", pk=pk)
 
 

@@ -293,3 +293,16 @@ def test_case_page_and_api(handled, officer, officer2, outsider, api, client):
     assert r.status_code == 400 and "accept" in r.json()["error"]["fields"]
     r = api(officer).post(f"/api/labour/{lid}/refer/", {"commission": "县仲裁委"}, format="json")
     assert r.status_code == 409 and "第十四条" in r.json()["error"]["message"]
+
+
+def test_page_step_time_is_parsed_and_a_malformed_one_refused(handled, officer, client):
+    case = handled("petition")
+    client.force_login(officer)
+    url = reverse("mediation:chain_register", args=[case.pk, "petition"])
+    r = client.post(url, {"at": "2026/13/45"}, follow=True)
+    assert (
+        "时间格式" in r.content.decode() and not PetitionRecord.objects.filter(case=case).exists()
+    )
+    client.post(url, {"at": "2026-03-02 10:00"})
+    p = PetitionRecord.objects.get(case=case)
+    assert p.received_at == at(2026, 3, 2) and p.accept_due_at == end_of_day(D(2026, 3, 17))
