@@ -381,28 +381,29 @@ class CalendarEstimate(models.Model):
 
     case = models.ForeignKey(
         "intake.Case",
+        verbose_name=_("案件"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="calendar_estimates",
     )
     clock = models.CharField(_("期限"), max_length=40)
-    target_model = models.CharField(max_length=60)
-    target_id = models.PositiveBigIntegerField()
-    target_field = models.CharField(max_length=40)
+    target_model = models.CharField(_("所在记录类型"), max_length=60)
+    target_id = models.PositiveBigIntegerField(_("所在记录"))
+    target_field = models.CharField(_("所在字段"), max_length=40)
     start = models.DateTimeField(_("起算时间"))
     amount = models.FloatField(_("期限"))
     unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices)
-    chained = models.BooleanField(default=False)
+    chained = models.BooleanField(_("接续前一期限"), default=False)
     due_at = models.DateTimeField(_("估算时限"))
     # Years still unknown (open while not empty), and the years unknown when first counted:
     # a holiday entered later for one of those recomputes the row even once resolved.
     years = models.JSONField(_("日历缺失年份"), default=list)
-    crossed_years = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=timezone.now)
+    crossed_years = models.JSONField(_("计算时缺失年份"), default=list)
+    created_at = models.DateTimeField(_("计算时间"), default=timezone.now)
     resolved_at = models.DateTimeField(_("已重算"), null=True, blank=True)
     # A fresh computation of the same target (a new dispatch clock) ends the chain.
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(_("被新期限取代"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

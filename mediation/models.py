@@ -554,7 +554,9 @@ class PetitionRecord(models.Model):
         REREVIEW = "rereview", _("复核中")
         CONCLUDED = "concluded", _("已终结")
 
-    case = models.OneToOneField(Case, related_name="petition", on_delete=models.PROTECT)
+    case = models.OneToOneField(
+        Case, verbose_name=_("案件"), related_name="petition", on_delete=models.PROTECT
+    )
     stage = models.CharField(
         _("阶段"), max_length=12, choices=Stage.choices, default=Stage.ACCEPTANCE
     )
@@ -601,7 +603,9 @@ class LabourRecord(models.Model):
         ARBITRATION = "arbitration", _("仲裁审理中")
         AWARDED = "awarded", _("已裁决/结案")
 
-    case = models.OneToOneField(Case, related_name="labour", on_delete=models.PROTECT)
+    case = models.OneToOneField(
+        Case, verbose_name=_("案件"), related_name="labour", on_delete=models.PROTECT
+    )
     stage = models.CharField(_("阶段"), max_length=12, choices=Stage.choices)
     next_due_at = models.DateTimeField(_("当前期限"), null=True, blank=True, db_index=True)
     mediation_applied_at = models.DateTimeField(_("收到调解申请"))

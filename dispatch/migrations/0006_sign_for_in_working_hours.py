@@ -18,7 +18,7 @@ def to_working_hours(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0004_calendar_warning_index"),
+        ("dispatch", "0005_chinese_verbose_names"),
     ]
 
     operations = [
