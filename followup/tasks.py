@@ -7,8 +7,10 @@ from ``FollowupConfig.ready``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
+from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
@@ -44,12 +46,27 @@ def publish_send(ids: list[int]) -> list[int]:
     return published
 
 
+_paused = contextvars.ContextVar("followup_publishing_paused", default=False)
+
+
+@contextmanager
+def publishing_paused():
+    """Write reminder rows but hand none to the broker, for loads of history (the demo
+    year): its caller decides what the rows become (the demo year marks them sent), so a
+    year of old reminders never reaches the workers."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 def publish_on_commit(ids: list[int]) -> None:
     """Hand ``ids`` to workers once (and only if) the surrounding transaction commits.
 
     The one home of the publish step: ``reminders`` writes rows and never imports this
     module, so the import graph has no circle (reminders ← tasks ← signals)."""
-    if not ids:
+    if not ids or _paused.get():
         return
     # ``publish_send`` is looked up when the callback runs, not bound here.
     transaction.on_commit(lambda: publish_send(ids))
