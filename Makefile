@@ -20,8 +20,14 @@ venv: $(STAMP)
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+# DEMO=year (default): the demo county and a year of cases made through the services
+# (about 2,000; DEMO_COUNT=… for another size). DEMO=empty: the county with no cases.
+DEMO ?= year
+DEMO_COUNT ?= 2000
+
 demo: migrate
 	$(PY) manage.py load_demo_county
+	@if [ "$(DEMO)" != "empty" ]; then $(PY) manage.py load_demo_year --count $(DEMO_COUNT); fi
 
 # Web server + Celery worker with embedded beat, on the embedded defaults (SQLite and a
 # file-system broker under var/). Ctrl-C stops all of them.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,13 @@ class DeadlineRule(models.Model):
         verbose_name = _("办理时限规则")
         verbose_name_plural = _("办理时限规则")
         constraints = [
+            # One rule per (category or none, channel): the missing category counts as a
+            # value (0), which every database can index (SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["category", "channel"], name="deadline_rule_unique", nulls_distinct=False
+                Coalesce("category", Value(0)),
+                "channel",
+                name="deadline_rule_unique",
+                violation_error_message=_("该类别和渠道已有一条办理时限规则。"),
             ),
         ]
 

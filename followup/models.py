@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,8 +150,11 @@ class FollowupPlan(models.Model):
         verbose_name = _("回访计划")
         verbose_name_plural = _("回访计划")
         constraints = [
+            # One default plan (no category) at most; portable form of NULLS NOT DISTINCT.
             models.UniqueConstraint(
-                fields=["category"], name="followup_plan_unique", nulls_distinct=False
+                Coalesce("category", Value(0)),
+                name="followup_plan_unique",
+                violation_error_message=_("该类别已有回访计划。"),
             )
         ]
 
@@ -358,10 +362,16 @@ class DailyStat(models.Model):
         verbose_name = _("每日统计")
         verbose_name_plural = _("每日统计")
         constraints = [
+            # "All departments/townships/categories" (NULL) is one row per day, on every
+            # database: the portable form of NULLS NOT DISTINCT.
             models.UniqueConstraint(
-                fields=["date", "department", "township", "category", "channel"],
+                "date",
+                Coalesce("department", Value(0)),
+                Coalesce("township", Value(0)),
+                Coalesce("category", Value(0)),
+                "channel",
                 name="daily_stat_unique",
-                nulls_distinct=False,
+                violation_error_message=_("该日的这一组统计已存在。"),
             )
         ]
 
@@ -391,8 +401,12 @@ class CourtFiling(models.Model):
         verbose_name = _("法院收案数")
         verbose_name_plural = _("法院收案数")
         constraints = [
+            # One county-wide row (no township) per month; portable NULLS NOT DISTINCT.
             models.UniqueConstraint(
-                fields=["month", "township"], name="court_filing_unique", nulls_distinct=False
+                "month",
+                Coalesce("township", Value(0)),
+                name="court_filing_unique",
+                violation_error_message=_("该月份和乡镇的法院收案数已录入。"),
             )
         ]
 

@@ -1,0 +1,184 @@
+"""The demo year: made through the services, deterministic for a seed, loaded once, every
+end state and satisfaction level present, a county whose dashboard and evaluation have
+figures, and no flood of reminders afterwards. A small year (60 cases) keeps this quick;
+the other tests never see it (the test database holds the demo county without cases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dispatch.models import Correction, ExtensionRequest, Supervision
+from followup import reminders
+from followup.demo_year import already_loaded, load_demo_year
+from followup.demo_year.plan import OPEN_PATHS, YEAR_PATHS
+from followup.models import CourtFiling, Reminder, SatisfactionResult, Visit
+from followup.selectors import Period, dashboard, evaluation_tables
+from intake.models import Case, CaseEvent, Channel, State
+from luodian_platform.workcal import local_tz
+from mediation.models import (
+    Agreement,
+    CourtReferral,
+    JudicialConfirmation,
+    LegalService,
+    MediationSession,
+    Notice,
+)
+
+COUNT = 60
+# A fixed moment, so the figures do not depend on the day the suite runs.
+NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=local_tz())
+
+
+def _snapshot() -> list[tuple]:
+    return list(
+        Case.objects.order_by("number").values_list(
+            "number", "state", "category__code", "channel", "township__code", "created_at"
+        )
+    )
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "visits": Visit.objects.count(),
+        "agreements": Agreement.objects.count(),
+        "reminders": Reminder.objects.count(),
+        "ratings": SatisfactionResult.objects.count(),
+        "filings": CourtFiling.objects.count(),
+    }
+
+
+def test_the_test_database_has_no_demo_year(db):
+    assert not already_loaded()
+    assert Case.objects.count() == 0
+
+
+def test_same_seed_same_year_and_a_second_load_adds_nothing(db):
+    sid = transaction.savepoint()
+    first = load_demo_year(count=COUNT, seed=7, now=NOW)
+    snapshot, counts = _snapshot(), _counts()
+    transaction.savepoint_rollback(sid)
+    assert Case.objects.count() == 0
+
+    second = load_demo_year(count=COUNT, seed=7, now=NOW)
+    assert first.loaded and second.loaded
+    assert _snapshot() == snapshot
+    assert _counts() == counts
+    assert counts["cases"] == COUNT
+
+    again = load_demo_year(count=COUNT, seed=7, now=NOW)
+    assert not again.loaded
+    assert _counts() == counts
+    # Another seed does not add a second year either: a loaded year is detected.
+    assert not load_demo_year(count=COUNT, seed=8, now=NOW).loaded
+    assert _counts() == counts
+
+
+@pytest.fixture
+def year(db, supervisor):
+    result = load_demo_year(count=COUNT, seed=2026, now=timezone.now())
+    assert result.loaded
+    return result
+
+
+def test_every_step_goes_through_and_every_end_state_is_there(year):
+    assert not year.failures, year.failures
+    states = set(Case.objects.values_list("state", flat=True))
+    assert states == set(State.values)
+    # One case per path at least (the count allows it), each case made once.
+    assert len(YEAR_PATHS) + len(OPEN_PATHS) <= COUNT
+    assert len(set(Case.objects.values_list("number", flat=True))) == COUNT
+    # Case numbers follow the calendar: the cases were lived in order of arrival.
+    by_number = list(Case.objects.order_by("number").values_list("created_at", flat=True))
+    assert by_number == sorted(by_number)
+    assert set(Case.objects.values_list("channel", flat=True)) == set(Channel.values)
+
+
+def test_every_satisfaction_level_and_the_mix_of_the_year(year):
+    done = set(
+        Visit.objects.filter(status=Visit.Status.DONE).values_list("satisfaction", flat=True)
+    )
+    assert done == {"satisfied", "basic", "dissatisfied"}
+    assert Visit.objects.filter(status=Visit.Status.UNREACHABLE).exists()
+    assert Visit.objects.filter(led_to_rework=True).exists()
+    assert Case.objects.filter(rework_count__gt=0).exists()
+    assert Case.objects.filter(bounce_count__gt=0).exists()
+    assert Case.objects.filter(forced_dispatch=True).exists()
+    assert Case.objects.filter(extension_count__gt=0).exists()
+    assert ExtensionRequest.objects.filter(status=ExtensionRequest.Status.REFUSED).exists()
+    assert CaseEvent.objects.filter(transition="resume").exists()
+    assert CaseEvent.objects.filter(transition="send_back").exists()
+    levels = set(Supervision.objects.values_list("level", flat=True))
+    assert {Supervision.Level.URGE, Supervision.Level.SUPERVISE} <= levels
+    assert Correction.objects.filter(feedback_at__isnull=False).exists()
+    results = set(MediationSession.objects.values_list("result", flat=True))
+    assert {"agreed", "adjourned", "failed"} <= results
+    assert Agreement.objects.filter(effective_at__isnull=False).exists()
+    assert Notice.objects.exists()
+    late = Agreement.objects.filter(terms__performed_at__gt=F("terms__due_at"))
+    assert late.exists()
+    assert JudicialConfirmation.objects.filter(decided_at__isnull=False).exists()
+    assert CourtReferral.objects.filter(reported_at__isnull=False).exists()
+    assert LegalService.objects.filter(kind=LegalService.Kind.LEGAL_AID).exists()
+    assert SatisfactionResult.objects.exists()
+    assert CourtFiling.objects.count() == 12
+    # Each step happened at its own time, not at the moment of the load.
+    months = {
+        timezone.localtime(at).month for at in Case.objects.values_list("created_at", flat=True)
+    }
+    assert len(months) >= 10
+
+
+def test_the_dashboard_and_the_evaluation_have_figures(year, supervisor, client):
+    today = timezone.localdate()
+    period = Period(today - dt.timedelta(days=365), today, "year")
+    figures = dashboard(user=supervisor, period=period)
+    assert figures["head"]["new"] == COUNT
+    assert figures["head"]["handled"] > 0 and figures["head"]["agreements"] > 0
+    assert figures["head"]["open"] > 0
+    assert figures["satisfaction_rate"] is not None
+    assert figures["lawsuit_rate"] is not None
+    assert len(figures["charts"]["category"]) > 3 and len(figures["charts"]["township"]) > 3
+    departments, townships = evaluation_tables(period=period)
+    assert sum(r.handled for r in departments) > 0
+    assert any(r.agreements for r in departments) and any(r.rated for r in departments)
+    assert sum(r.received for r in townships) > 0
+
+    client.force_login(supervisor)
+    page = client.get("/followup/dashboard/", {"period": "year"})
+    assert page.status_code == 200
+    evaluation = client.get(
+        "/followup/evaluation/",
+        {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    assert evaluation.status_code == 200
+    assert sum(r.handled for r in evaluation.context["departments"]) > 0
+    excel = client.get(
+        "/followup/evaluation/",
+        {
+            "period": "custom",
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "format": "xlsx",
+        },
+    )
+    assert excel.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(excel.content)).worksheets[0]
+    numbers = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, int)]
+    assert any(n > 0 for n in numbers)
+
+
+def test_no_reminder_of_the_history_is_left_to_send(year):
+    assert not Reminder.objects.filter(status=Reminder.Status.PENDING).exists()
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).exists()
+    # The first sweep after the load writes nothing more for the same moment's due work.
+    result = reminders.sweep(now=timezone.now())
+    assert result.due_ids == [] or len(result.due_ids) <= 5
