@@ -23,6 +23,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 ENVIRONMENT = env_str("DJANGO_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+# With DEBUG on, show Django's technical 404 page instead of the Chinese one (route debugging).
+DEBUG_TECHNICAL_404 = env_bool("DEBUG_TECHNICAL_404", False)
 
 _DEV_SECRET = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", "")
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     # After authentication: every write of the request is attributed to its user.
     "luodian_platform.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With DEBUG on (development), 404 is the Chinese page too, not Django's English one.
+    "luodian_platform.not_found.NotFoundPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "luodian_platform.middleware.SecurityHeadersMiddleware",
     # Axes last so it sees the authenticated user.
