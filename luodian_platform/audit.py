@@ -340,7 +340,10 @@ def _actor_is_current(connection, actor: tuple[int | None, str]) -> bool:
     if copied is None or copied[0] != actor:
         return False
     marker = copied[1]
-    return any(entry[1] is marker for entry in connection.run_on_commit)
+    # From the newest callback back: the marker is almost always the last one queued, and a
+    # long transaction (the demo year, a bulk channel post) queues one per actor change, so
+    # a scan from the oldest made every write O(callbacks).
+    return any(entry[1] is marker for entry in reversed(connection.run_on_commit))
 
 
 def _copy_actor(connection, actor: tuple[int | None, str]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import time_machine
@@ -293,12 +295,14 @@ def _court_filings(ctx: Context, now: dt.datetime, result: Result) -> None:
 
 
 def load_demo_year(
-    *, count: int = 2000, seed: int = 2026, now: dt.datetime | None = None
+    *,
+    count: int = 2000,
+    seed: int = 2026,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Load ``count`` cases over the twelve months before ``now``. Deterministic for a
     seed; a second call adds nothing. One transaction: all or nothing."""
-    import time
-
     if already_loaded():
         return Result(loaded=False)
     started = time.monotonic()
@@ -312,8 +316,10 @@ def load_demo_year(
         traveller = time_machine.travel(runs[0].t if runs else now, tick=False)
         ctx.traveller = traveller.start()
         try:
-            for run in runs:
+            for done, run in enumerate(runs, start=1):
                 _live(ctx, run, paths[run.path].steps, result)
+                if progress is not None and (done % 250 == 0 or done == len(runs)):
+                    progress(done, len(runs))
             _hotline_results(ctx, result)
             _court_filings(ctx, now, result)
         finally:

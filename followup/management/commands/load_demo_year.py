@@ -14,7 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
 
     def handle(self, *args, count: int, seed: int, **options):
-        result = load_demo_year(count=count, seed=seed)
+        def progress(done: int, total: int) -> None:
+            self.stdout.write(f"demo year: {done}/{total} cases")
+            self.stdout.flush()
+
+        result = load_demo_year(count=count, seed=seed, progress=progress)
         if not result.loaded:
             self.stdout.write("demo year: already loaded, nothing added")
             return
