@@ -45,6 +45,7 @@ class Result:
     failures: Counter = field(default_factory=Counter)
     states: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    now: dt.datetime | None = None  # the moment the year ends at
 
 
 class Context:
@@ -307,7 +308,7 @@ def load_demo_year(
         return Result(loaded=False)
     started = time.monotonic()
     now = now or timezone.now()
-    result = Result(loaded=True)
+    result = Result(loaded=True, now=now)
     before = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with transaction.atomic(), publishing_paused():
         ctx = Context(seed=seed, now=now)
