@@ -325,7 +325,10 @@ def mediate(ctx, run: CaseRun) -> None:
     officer = _officer(ctx, run)
     mediation_services.case_start_mediation(case_id=run.case_id, actor=officer)
     pool = ctx.mediators.get(run.category.code) or ctx.mediators["*"]
-    mediator = ctx.rng.choice(pool)
+    # Invented names may meet: a mediator who shares a party's name would have to withdraw
+    # (回避, the service refuses), so the officer picks another one, as in the hall.
+    names = set(run.case.parties.values_list("name", flat=True))
+    mediator = ctx.rng.choice([m for m in pool if m.name not in names] or ctx.mediators["*"])
     mediation_services.mediator_assign(
         case_id=run.case_id, mediator_id=mediator.pk, actor=officer, is_lead=True
     )
