@@ -120,8 +120,11 @@ def case_input(ctx, run: CaseRun) -> CaseInput:
 
 
 def _officer(ctx, run: CaseRun, case: Case | None = None):
-    case = case or run.case
-    return ctx.officers[case.department_id]
+    """The officer of the department the case is with now (one column, not the case)."""
+    if case is not None:
+        return ctx.officers[case.department_id]
+    department_id = Case.objects.filter(pk=run.case_id).values_list("department_id", flat=True)
+    return ctx.officers[department_id.get()]
 
 
 # --- intake -----------------------------------------------------------------------------
