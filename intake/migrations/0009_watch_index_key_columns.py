@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0007_dashboard_watch_index'),
+        ('intake', '0008_chinese_verbose_names'),
         ('luodian_platform', '0002_notification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

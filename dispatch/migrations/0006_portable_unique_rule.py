@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0004_calendar_warning_index'),
+        ('dispatch', '0005_chinese_verbose_names'),
         ('luodian_platform', '0002_notification'),
     ]
 
