@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0005_chinese_verbose_names'),
+        ('dispatch', '0007_calendar_estimate'),
         ('luodian_platform', '0002_notification'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0002_chinese_verbose_names'),
+        ('followup', '0003_step_due_reminders'),
         ('luodian_platform', '0002_notification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
