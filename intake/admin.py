@@ -1,6 +1,10 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+
+from luodian_platform.crypto import mask_personal
 
 from .channel import channel_token_issue, channel_token_revoke
 from .models import Case, CaseEvent, ChannelOrder, ChannelToken, Party
@@ -9,6 +13,10 @@ from .models import Case, CaseEvent, ChannelOrder, ChannelToken, Party
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
+    # Registered personal columns never appear in full in the admin (reveal is logged, in
+    # the application); parties are changed through the services.
+    exclude = ("id_number", "phone")
+    readonly_fields = ("masked_id", "masked_phone")
 
 
 @admin.register(Case)
@@ -104,10 +112,17 @@ class ChannelOrderAdmin(admin.ModelAdmin):
         "external_id",
         "token",
         "source",
-        "payload",
+        "masked_payload",
         "other_proceeding",
         "received_at",
     )
+    # The raw payload holds ID numbers and phones: the admin shows it masked (full values
+    # only through the logged reveal), like every registered personal column.
+    exclude = ("payload",)
+
+    @admin.display(description=_("原始报文(已遮蔽)"))
+    def masked_payload(self, obj) -> str:
+        return json.dumps(mask_personal(obj.payload), ensure_ascii=False, indent=1)
 
     def has_add_permission(self, request):
         return False

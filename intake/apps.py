@@ -10,3 +10,33 @@ class IntakeConfig(AppConfig):
         from . import intake_actions
 
         intake_actions.register()
+        _register_personal_data()
+
+
+def _register_personal_data() -> None:
+    from luodian_platform.crypto import register_personal_data
+
+    from .models import PURGED_NAME, ChannelOrder, Party
+
+    register_personal_data(
+        Party,
+        purge={
+            "name": PURGED_NAME,
+            "id_number": None,
+            "phone": None,
+            "address": "",
+            "credit_code": "",
+        },
+        audit_redacted=("credit_code",),
+    )
+    # The raw order is kept only as far as it identifies the order (channel + its number).
+    register_personal_data(
+        ChannelOrder,
+        purge={
+            "payload": lambda order: {
+                "channel": order.channel,
+                "external_id": order.external_id,
+                "purged": True,
+            }
+        },
+    )

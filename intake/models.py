@@ -30,9 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
-from encrypted_fields.fields import EncryptedCharField
 
-from luodian_platform.crypto import BlindIndexField, EncryptedJSONTextField
+from luodian_platform.crypto import BlindIndexField, EncryptedCharField, EncryptedJSONTextField
 from luodian_platform.models import Category, Department, Township, Window
 from luodian_platform.roles import Role, user_has_role
 
@@ -551,6 +550,10 @@ class Case(FSMModelMixin, models.Model):
     @property
     def is_overdue(self) -> bool:
         return bool(self.due_at and self.state in HANDLING_STATES and self.due_at < timezone.now())
+
+
+# What the retention purge leaves of a name (luodian_platform.crypto registry).
+PURGED_NAME = "已清除"
 
 
 class Party(models.Model):

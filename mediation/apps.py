@@ -17,6 +17,7 @@ class MediationConfig(AppConfig):
         from .models import JointMediation, MediationSession, MediatorAssignment
 
         mediation_actions.register()
+        _register_personal_data()
 
         def mediates(user) -> Q:
             # "A mediator sees the cases where they mediate": assigned after the 回避 check,
@@ -65,3 +66,28 @@ class MediationConfig(AppConfig):
                 column="side",
             )
         )
+
+
+def _register_personal_data() -> None:
+    from intake.models import PURGED_NAME
+    from luodian_platform.crypto import register_personal_data
+
+    from .models import AgreementParty, LegalService, Mediator, MediatorRelation
+
+    # The agreement's copy of the parties' particulars (《人民调解法》 art. 29) goes with the
+    # case's; the agreement itself (terms, dates, signatures' dates) stays for statistics.
+    register_personal_data(
+        AgreementParty,
+        purge={"name": PURGED_NAME, "id_number": None, "phone": None, "address": ""},
+        case_path="agreement__case",
+    )
+    # Walk-in consultations have no case: retention counts from the day they were recorded.
+    register_personal_data(
+        LegalService,
+        purge={"person_name": PURGED_NAME, "id_number": None, "phone": None},
+        dated_by="created_at",
+    )
+    # Mediators' and their declared relations' details are staff records, kept while the
+    # mediator is on the register: rotated and redacted in the audit trail, not purged.
+    register_personal_data(Mediator, purge={}, case_path=None)
+    register_personal_data(MediatorRelation, purge={}, case_path=None)

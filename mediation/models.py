@@ -15,9 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 
 from intake.models import Case, Party
+from luodian_platform.crypto import EncryptedCharField
 from luodian_platform.models import Category, Department, Township, Window
 
 
