@@ -27,8 +27,9 @@ table: their values are recorded as ``"***"`` and only the fact that they change
 from __future__ import annotations
 
 import contextlib
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -172,6 +173,16 @@ END $$;
 
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Retention (redact_history, called by purge_personal_data) may overwrite personal
+    -- values inside before/after, in a transaction that says so; nothing else about a row
+    -- may change and no row may go.
+    IF TG_OP = 'UPDATE' AND current_setting('app.audit_redacting', true) = 'on'
+       AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.table_name = OLD.table_name
+       AND NEW.object_pk = OLD.object_pk AND NEW.action = OLD.action
+       AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id
+       AND NEW.actor_label = OLD.actor_label AND NEW.changed = OLD.changed THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'the audit trail is append-only';
 END $$;
 
@@ -258,6 +269,20 @@ def _sqlite_triggers(table: str, pk: str, redacted: set[str], columns: list[str]
     ]
 
 
+# Updates of the trail are refused, except redact_history()'s (flagged in a temp table), which
+# may change only before/after.
+SQLITE_IMMUTABLE = (
+    "CREATE TEMP TRIGGER IF NOT EXISTS audit_immutable BEFORE UPDATE ON main."  # noqa: S608
+    + AUDIT_TABLE
+    + " WHEN NOT EXISTS (SELECT 1 FROM temp.audit_redacting) "
+    "OR NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at "
+    "OR NEW.table_name IS NOT OLD.table_name OR NEW.object_pk IS NOT OLD.object_pk "
+    "OR NEW.action IS NOT OLD.action OR NEW.actor_id IS NOT OLD.actor_id "
+    "OR NEW.actor_label IS NOT OLD.actor_label OR NEW.changed IS NOT OLD.changed "
+    "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+)
+
+
 def _sqlite_install(connection) -> None:
     raw = connection.connection.cursor()
     try:
@@ -276,10 +301,10 @@ def _sqlite_install(connection) -> None:
         raw.execute("INSERT INTO temp.audit_ctx VALUES (NULL, 'system')")
         # SQLite's flush (tests) deletes rows, so only updates are refused here; the model
         # refuses deletes and PostgreSQL refuses both.
-        raw.execute(
-            "CREATE TEMP TRIGGER IF NOT EXISTS audit_immutable BEFORE UPDATE ON main."
-            f"{AUDIT_TABLE} BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-        )
+        # redact_history() (retention) marks its work in this table for the trigger below.
+        raw.execute("CREATE TEMP TABLE IF NOT EXISTS audit_redacting (on_ INTEGER)")
+        raw.execute("DELETE FROM temp.audit_redacting")
+        raw.execute(SQLITE_IMMUTABLE)
         for table, (pk, redacted) in sorted(audited_tables().items()):
             if table not in existing:
                 continue
@@ -314,6 +339,74 @@ def install(connection) -> None:
     elif connection.vendor == "sqlite":
         connection.ensure_connection()
         _sqlite_install(connection)
+
+
+# --- retention: redacting the history of purged rows ------------------------------------
+
+
+def _scrub(document: Any, columns: set[str]) -> tuple[Any, bool]:
+    if isinstance(document, str):
+        document = json.loads(document)
+    if not isinstance(document, dict):
+        return document, False
+    changed = False
+    for column in columns:
+        if document.get(column) not in (None, "", REDACTED):
+            document[column] = REDACTED
+            changed = True
+    return document, changed
+
+
+def redact_history(table: str, object_pks: Iterable[Any], columns: Iterable[str]) -> int:
+    """Overwrite the values of ``columns`` with ``"***"`` in every audit row about these rows
+    of ``table`` (retention: the purge must not leave names and addresses in the trail).
+    Who changed what and when stays. Returns the number of audit rows changed.
+
+    The trail is otherwise immutable: the guard triggers let exactly this through, in a
+    transaction that flags it, and only changes to ``before``/``after``."""
+    from django.db import connection, transaction
+
+    pks, cols = [str(pk) for pk in object_pks], set(columns)
+    if not pks or not cols:
+        return 0
+    postgres = connection.vendor == "postgresql"
+    cast = "::jsonb" if postgres else ""
+    changed = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SELECT set_config('app.audit_redacting', 'on', true)")
+        else:
+            cursor.execute("INSERT INTO temp.audit_redacting VALUES (1)")
+        try:
+            for start in range(0, len(pks), 500):
+                chunk = pks[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT id, before, after FROM {AUDIT_TABLE} "  # noqa: S608 (constants)
+                    f"WHERE table_name = %s AND object_pk IN ({marks})",
+                    [table, *chunk],
+                )
+                for row_id, before, after in cursor.fetchall():
+                    before, b_changed = _scrub(before, cols)
+                    after, a_changed = _scrub(after, cols)
+                    if not (b_changed or a_changed):
+                        continue
+                    cursor.execute(
+                        f"UPDATE {AUDIT_TABLE} SET before = %s{cast}, after = %s{cast} "  # noqa: S608
+                        "WHERE id = %s",
+                        [
+                            None if before is None else json.dumps(before, ensure_ascii=False),
+                            None if after is None else json.dumps(after, ensure_ascii=False),
+                            row_id,
+                        ],
+                    )
+                    changed += 1
+        finally:
+            if postgres:
+                cursor.execute("SELECT set_config('app.audit_redacting', 'off', true)")
+            else:
+                cursor.execute("DELETE FROM temp.audit_redacting")
+    return changed
 
 
 # --- passing the actor to the database ------------------------------------------------

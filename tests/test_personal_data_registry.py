@@ -5,18 +5,22 @@ tests/personal_rows.py), and a model with encrypted columns that is not register
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
-from intake.models import Party
+from audit.models import AuditEntry
+from intake.models import Case, Party
 from luodian_platform.apps import check_personal_data_registry
 from luodian_platform.crypto import DecryptionError, personal_data_registry
 
 from .conftest import VALID_ID
-from .personal_rows import SAMPLE_ID, SAMPLE_PHONE, fill_every_registered_model
+from .personal_rows import SAMPLE_ID, SAMPLE_PHONE, SAMPLE_TEXT, fill_every_registered_model
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +163,86 @@ def test_the_admin_never_shows_a_registered_personal_value_in_full(make_case, cl
         for secret in (SAMPLE_ID, SAMPLE_PHONE, VALID_ID, "13800138000"):
             assert secret not in html.content.decode(), f"{secret} on the {meta.label} admin page"
     assert shown >= 2  # the case (parties inline) and the channel order at least
+
+
+def _archive_long_ago(case, settings):
+    long_ago = timezone.now() - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS + 10)
+    # Fixture shortcut: put the case straight into the archived state (not a workflow test).
+    Case.objects.filter(pk=case.pk).update(
+        state="archived", archived_at=long_ago, outcome="agreement"
+    )
+
+
+def test_purge_clears_every_registered_column_and_its_audit_history(make_case, settings):
+    old, recent = make_case(), make_case()
+    old_rows = fill_every_registered_model(old)
+    recent_rows = fill_every_registered_model(recent)
+    _archive_long_ago(old, settings)
+    call_command("purge_personal_data", verbosity=0)
+
+    purgeable = [e for e in old_rows if e.case_path is not None]
+    assert {"intake.Party", "mediation.AgreementParty", "mediation.LegalService"} <= {
+        e.model._meta.label for e in purgeable
+    }
+    for entry in purgeable:
+        obj = type(old_rows[entry]).objects.get(pk=old_rows[entry].pk)
+        for name, replacement in entry.purge.items():
+            expected = replacement(obj) if callable(replacement) else replacement
+            assert getattr(obj, name) == expected, f"{entry.model._meta.label}.{name} kept"
+        for name in entry.blind_indexes:
+            assert getattr(obj, name) == "", f"{entry.model._meta.label}.{name} kept"
+        # The recent case's rows are untouched.
+        kept = type(recent_rows[entry]).objects.get(pk=recent_rows[entry].pk)
+        assert any(getattr(kept, n) for n in entry.purge), entry.model._meta.label
+        # The audit trail's rows about the purged record hold none of the values.
+        history = AuditEntry.objects.filter(
+            table_name=entry.model._meta.db_table, object_pk=str(obj.pk)
+        )
+        assert history.exists(), entry.model._meta.label
+        for audit_row in history:
+            text = json.dumps([audit_row.before, audit_row.after], ensure_ascii=False)
+            for secret in (SAMPLE_TEXT, SAMPLE_ID, SAMPLE_PHONE, VALID_ID, "王小明"):
+                assert secret not in text, f"{secret} in the audit of {entry.model._meta.label}"
+    # Statistics stay.
+    kept_case = Case.objects.get(pk=old.pk)
+    assert (kept_case.category.code, kept_case.outcome) == ("labour", "agreement")
+    # The recent case's history still says what was written.
+    recent_party = recent_rows[next(e for e in recent_rows if e.model is Party)]
+    assert AuditEntry.objects.filter(
+        table_name="intake_party", object_pk=str(recent_party.pk), after__name=SAMPLE_TEXT
+    ).exists()
+
+
+def test_purge_dry_run_and_second_run_change_nothing(make_case, settings, capsys):
+    case = make_case()
+    rows = fill_every_registered_model(case)
+    _archive_long_ago(case, settings)
+    party = rows[next(e for e in rows if e.model is Party)]
+    call_command("purge_personal_data", dry_run=True)
+    assert "would purge" in capsys.readouterr().out
+    assert Party.objects.get(pk=party.pk).name == SAMPLE_TEXT
+    call_command("purge_personal_data")
+    assert f"intake_party {Party.objects.filter(case=case).count()}," in capsys.readouterr().out
+    call_command("purge_personal_data")
+    assert "intake_party 0," in capsys.readouterr().out
+
+
+def test_audit_rows_stay_immutable_outside_redaction(make_case):
+    make_case()
+    with pytest.raises(Exception), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditentry SET before = NULL WHERE table_name = 'intake_party'"
+        )
+
+
+def test_mediation_columns_are_redacted_in_the_audit_trail(make_case):
+    rows = fill_every_registered_model(make_case())
+    for entry, obj in rows.items():
+        for audit_row in AuditEntry.objects.filter(
+            table_name=entry.model._meta.db_table, object_pk=str(obj.pk)
+        ):
+            for column in entry.columns([*entry.encrypted, *entry.blind_indexes]):
+                assert (audit_row.after or {}).get(column) in (None, "", "***"), (
+                    entry.model._meta.label,
+                    column,
+                )

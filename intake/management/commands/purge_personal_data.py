@@ -1,8 +1,15 @@
 """Retention: remove personal data of cases archived longer ago than the retention period.
 
-Names become "已清除", ID numbers, phones and addresses are emptied and raw channel orders
-reduced to their channel and id. Cases, their categories, dates, outcomes, departments and
-the event log stay, so every statistic and evaluation still adds up."""
+Every model in the personal-data registry (``luodian_platform.crypto.register_personal_data``)
+that is tied to a case is purged the way its app declared: names become "已清除", ID numbers,
+phones and addresses are emptied (blind indexes with them), raw channel orders are reduced to
+their channel and id, and so on for the agreement's copy of the parties, legal services, and
+whatever is registered later. The same columns are then redacted in the audit trail's rows
+about those records, so the trail keeps who changed what and when, not the values. Rows
+without a case (a walk-in consultation) go by the date their app names (``dated_by``).
+
+Cases, their categories, dates, outcomes, departments and the event log stay, so every
+statistic and evaluation still adds up."""
 
 from __future__ import annotations
 
@@ -11,11 +18,60 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from intake.models import Case, ChannelOrder, Party, State
+from intake.models import Case, State
+from luodian_platform.audit import acting_as, redact_history
+from luodian_platform.crypto import PersonalData, personal_data_registry
 
-PURGED_NAME = "已清除"
+
+def _rows(entry: PersonalData, cases, cutoff):
+    query = Q(**{f"{entry.case_path}__in": cases})
+    if entry.dated_by:
+        query |= Q(**{f"{entry.case_path}__isnull": True, f"{entry.dated_by}__lt": cutoff})
+    return entry.model.objects.filter(query)
+
+
+def _purged_value(replacement, obj):
+    return replacement(obj) if callable(replacement) else replacement
+
+
+def purge(*, cutoff: dt.datetime, dry_run: bool = False) -> dict[str, int]:
+    """Purge every registered model's rows tied to cases archived before ``cutoff``;
+    {table: rows purged (or to purge)}."""
+    cases = Case.objects.filter(state=State.ARCHIVED, archived_at__lt=cutoff)
+    report: dict[str, int] = {}
+    with transaction.atomic(), acting_as("command:purge_personal_data"):
+        for entry in personal_data_registry():
+            if entry.case_path is None:
+                continue
+            meta = entry.model._meta
+            names = list(entry.purge)
+            index_names = entry.blind_indexes
+            done = []
+            # save() per row, not update(): blind indexes are recomputed (emptied) by
+            # BlindIndexField.pre_save, and each change is in the audit trail.
+            for obj in _rows(entry, cases, cutoff).select_for_update().order_by("pk"):
+                new = {n: _purged_value(r, obj) for n, r in entry.purge.items()}
+                if all(getattr(obj, n) == v for n, v in new.items()):
+                    continue  # purged before
+                done.append(obj.pk)
+                if dry_run:
+                    continue
+                for name, value in new.items():
+                    setattr(obj, name, value)
+                obj.save(update_fields=[*names, *index_names])
+            if not dry_run and done:
+                redact_history(
+                    meta.db_table,
+                    done,
+                    entry.columns([*names, *index_names, *entry.audit_redacted]),
+                )
+            report[meta.db_table] = len(done)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
 
 
 class Command(BaseCommand):
@@ -28,29 +84,9 @@ class Command(BaseCommand):
     def handle(self, *args, days=None, dry_run=False, **options):
         days = settings.PERSONAL_DATA_RETENTION_DAYS if days is None else days
         cutoff = timezone.now() - dt.timedelta(days=days)
-        cases = Case.objects.filter(state=State.ARCHIVED, archived_at__lt=cutoff)
-        parties = Party.objects.filter(case__in=cases).exclude(name=PURGED_NAME)
-        count = parties.count()
-        if dry_run:
-            self.stdout.write(
-                f"would purge {count} parties of cases archived before {cutoff:%Y-%m-%d}"
-            )
-            return
-        with transaction.atomic():
-            # save() per row, not update(): the blind indexes are recomputed (emptied) by
-            # BlindIndexField.pre_save and the audit trail records each change.
-            for party in parties.select_for_update():
-                party.name = PURGED_NAME
-                party.id_number = None
-                party.phone = None
-                party.address = ""
-                party.credit_code = ""
-                party.save()
-            for order in ChannelOrder.objects.filter(case__in=cases).select_for_update():
-                order.payload = {
-                    "channel": order.channel,
-                    "external_id": order.external_id,
-                    "purged": True,
-                }
-                order.save(update_fields=["payload"])
-        self.stdout.write(f"purged {count} parties of cases archived before {cutoff:%Y-%m-%d}")
+        report = purge(cutoff=cutoff, dry_run=dry_run)
+        verb = "would purge" if dry_run else "purged"
+        self.stdout.write(
+            f"{verb} (archived before {cutoff:%Y-%m-%d}): "
+            + ", ".join(f"{table} {n}" for table, n in report.items())
+        )
