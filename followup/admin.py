@@ -5,7 +5,6 @@ from .models import (
     EscalationStep,
     EvaluationWeight,
     FollowupPlan,
-    PhoneReveal,
     Reminder,
     SatisfactionResult,
     Visit,
@@ -54,9 +53,3 @@ class VisitAdmin(admin.ModelAdmin):
 class SatisfactionResultAdmin(admin.ModelAdmin):
     list_display = ("channel", "external_id", "case", "satisfaction", "rated_at")
     raw_id_fields = ("case", "imported_by")
-
-
-@admin.register(PhoneReveal)
-class PhoneRevealAdmin(admin.ModelAdmin):
-    list_display = ("visit", "party_id", "by", "at")
-    raw_id_fields = ("visit", "by")

@@ -279,30 +279,6 @@ class VisitAttempt(models.Model):
         return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M} {self.reached}"
 
 
-class PhoneReveal(models.Model):
-    """Audit log: a follow-up officer chose to see a party's full phone number to call."""
-
-    visit = models.ForeignKey(
-        Visit, on_delete=models.CASCADE, related_name="reveals", verbose_name=_("回访")
-    )
-    party_id = models.BigIntegerField(verbose_name=_("当事人编号"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("查看人"),
-    )
-    at = models.DateTimeField(default=timezone.now, verbose_name=_("查看时间"))
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name = _("号码查看记录")
-        verbose_name_plural = _("号码查看记录")
-
-    def __str__(self) -> str:
-        return f"{self.by_id} → {self.party_id} {self.at:%Y-%m-%d %H:%M}"
-
-
 class SatisfactionResult(models.Model):
     """A satisfaction rating from a channel (12345 回访结果), matched by channel + external id."""
 

@@ -674,3 +674,14 @@ def dashboard(*, user, period: Period) -> dict:
         },
         "risk": risk,
     }
+
+
+def visit_reveals(*, visit) -> list:
+    """Who saw which party's full number for this visit (the one reveal log, intake's)."""
+    from intake.models import PersonalDataReveal
+
+    return list(
+        PersonalDataReveal.objects.filter(object_ref=f"visit:{visit.pk}")
+        .select_related("actor", "party")
+        .order_by("-at")
+    )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from dispatch.clocks import compute, flag
 from dispatch.deadlines import handling_deadlines
 from intake.lifecycle import run_transition
-from intake.models import Case, Channel, Party, State
+from intake.models import Case, Channel, State
 from intake.services import party_reveal
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import User
@@ -38,7 +38,6 @@ from .models import (
     AssignmentCursor,
     CourtFiling,
     FollowupPlan,
-    PhoneReveal,
     Satisfaction,
     SatisfactionResult,
     Visit,
@@ -255,16 +254,20 @@ def visit_record(
 
 
 def phone_reveal(*, visit_id: int, party_id: int, actor) -> str:
-    """The full phone number of a party of the visit's case, logged (号码查看记录)."""
+    """The full phone number of a party of the visit's case, logged in the one reveal log
+    (intake.PersonalDataReveal, subject "visit", object "visit:<id>")."""
     with transaction.atomic():
         visit = _visit_for(visit_id=visit_id, actor=actor)
-        # The party must belong to the visit's case; the number itself is read (and
-        # decrypted) once, by the shared reveal service, which also logs it county-wide.
-        if not Party.objects.filter(pk=party_id, case_id=visit.case_id).exists():
-            raise NotFound(_("当事人不存在。"))
-        PhoneReveal.objects.create(visit=visit, party_id=party_id, by=actor)
+        # case_id: the party must belong to the visit's case (else 404), or a follow-up
+        # officer could read any visible party's number through their own visit.
         phone = party_reveal(
-            party_id=party_id, actor=actor, reason=f"回访拨号(回访 #{visit.pk})", fields=("phone",)
+            party_id=party_id,
+            actor=actor,
+            reason=f"回访拨号(回访 #{visit.pk})",
+            fields=("phone",),
+            case_id=visit.case_id,
+            subject="visit",
+            object_ref=f"visit:{visit.pk}",
         )["phone"]
     return phone
 

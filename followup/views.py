@@ -97,6 +97,7 @@ def visit_page(request, pk: int):
             "parties": parties,
             "form": form,
             "attempts": list(visit.attempts.select_related("by")),
+            "reveals": selectors.visit_reveals(visit=visit),
         },
     )
 

@@ -778,14 +778,33 @@ class ChannelOrder(models.Model):
 
 
 class PersonalDataReveal(models.Model):
-    """Who saw a party's full ID number or phone, when and why (PIPL accountability).
-    Append-only like the event log."""
+    """The one log of personal data seen in full (PIPL accountability): a party's ID number
+    or phone (on the case page, or to call them on a visit), a full document (agreement,
+    notice, court-referral report: 《人民调解法》 art. 29 puts the parties' particulars in the
+    agreement), and duplicate lookups while registering. Who, what, about which case and
+    object, when and why. Append-only like the event log."""
+
+    class Subject(models.TextChoices):
+        PARTY = "party", _("当事人信息")
+        VISIT = "visit", _("回访拨号")
+        DOCUMENT = "document", _("完整文书")
+        LOOKUP = "lookup", _("登记查重")
 
     party = models.ForeignKey(
-        Party, related_name="reveals", on_delete=models.CASCADE, verbose_name=_("当事人")
+        Party,
+        null=True,
+        blank=True,
+        related_name="reveals",
+        on_delete=models.CASCADE,
+        verbose_name=_("当事人"),
     )
     case = models.ForeignKey(
-        Case, related_name="+", on_delete=models.CASCADE, verbose_name=_("案件")
+        Case,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+        verbose_name=_("案件"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -793,6 +812,12 @@ class PersonalDataReveal(models.Model):
         related_name="+",
         verbose_name=_("查看人"),
     )
+    subject = models.CharField(
+        _("查看类型"), max_length=10, choices=Subject.choices, default=Subject.PARTY
+    )
+    # What was opened, as "<kind>:<id>" (visit:5, agreement:3, notice:2): downstream apps'
+    # objects, which intake cannot reference by foreign key (dependency direction).
+    object_ref = models.CharField(_("查看对象"), max_length=40, blank=True)
     fields = models.CharField(_("查看内容"), max_length=50)
     reason = models.CharField(_("查看理由"), max_length=200)
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("查看时间"))
@@ -803,6 +828,7 @@ class PersonalDataReveal(models.Model):
         ordering = ["-at"]
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
+        indexes = [models.Index(fields=["object_ref"], name="reveal_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.party_id} {self.fields}"

@@ -557,32 +557,75 @@ def case_take_in_many(*, case_ids: list[int], actor) -> BatchResult:
 REVEAL_ROLES = (Role.DISPATCHER, Role.OFFICER, Role.MEDIATOR, Role.FOLLOWUP, Role.ADMIN)
 
 
-def party_reveal(
-    *, party_id: int, actor, reason: str, fields: tuple[str, ...] = ("id_number", "phone")
-) -> dict:
-    """Return the full values of a party's protected fields and log who, whose, when, why."""
-    from .models import PersonalDataReveal
-
-    party = (
-        Party.objects.select_related("case")
-        .filter(pk=party_id, case__in=Case.objects.visible_to(actor))
-        .first()
-    )
-    if party is None:
-        raise NotFound(_("当事人不存在或您无权查看。"))
-    if not user_has_role(actor, *REVEAL_ROLES):
-        raise NotAllowed(_("您的角色不能查看完整的证件号码和电话。"))
+def _reveal_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ServiceError(
             _("查看完整信息必须填写理由。"), fields={"reason": _("请填写查看理由。")}
         )
+    return reason[:200]
+
+
+def reveal_log(
+    *,
+    actor,
+    subject: str,
+    reason: str,
+    fields: str,
+    case: Case | None = None,
+    party: Party | None = None,
+    object_ref: str = "",
+):
+    """Append one row to the reveal log (the caller has checked access). Downstream apps
+    log full documents and visit calls here, so there is one log of who saw what."""
+    from .models import PersonalDataReveal
+
+    return PersonalDataReveal.objects.create(
+        actor=actor,
+        subject=subject,
+        case=case,
+        party=party,
+        object_ref=object_ref[:40],
+        fields=fields[:50],
+        reason=_reveal_reason(reason),
+    )
+
+
+def party_reveal(
+    *,
+    party_id: int,
+    actor,
+    reason: str,
+    fields: tuple[str, ...] = ("id_number", "phone"),
+    case_id: int | None = None,
+    subject: str = "party",
+    object_ref: str = "",
+) -> dict:
+    """Return the full values of a party's protected fields and log who, whose, when, why.
+    ``case_id``: the party must belong to that case (a visit's, say) — else 404."""
+    parties = Party.objects.select_related("case").filter(
+        pk=party_id, case__in=Case.objects.visible_to(actor)
+    )
+    if case_id is not None:
+        parties = parties.filter(case_id=case_id)
+    party = parties.first()
+    if party is None:
+        raise NotFound(_("当事人不存在或您无权查看。"))
+    if not user_has_role(actor, *REVEAL_ROLES):
+        raise NotAllowed(_("您的角色不能查看完整的证件号码和电话。"))
+    reason = _reveal_reason(reason)
     wanted = [f for f in fields if f in ("id_number", "phone")]
     if not wanted:
         raise ServiceError(
             _("请选择要查看的内容。"), fields={"fields": _("请选择身份证号码或电话。")}
         )
-    PersonalDataReveal.objects.create(
-        party=party, case=party.case, actor=actor, fields=",".join(wanted), reason=reason[:200]
+    reveal_log(
+        actor=actor,
+        subject=subject,
+        case=party.case,
+        party=party,
+        object_ref=object_ref,
+        fields=",".join(wanted),
+        reason=reason,
     )
     return {f: getattr(party, f) or "" for f in wanted}

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from dispatch.services import case_approve, case_dispatch, case_sign_for
-from followup.models import PhoneReveal, SatisfactionResult, Visit
+from followup.models import SatisfactionResult, Visit
 from followup.services import satisfaction_import, visit_record
 from intake.lifecycle import run_transition
 from intake.models import Case, Channel, Outcome, State
@@ -145,12 +145,18 @@ def test_workbench_masks_phone_until_call_and_logs_the_reveal(
     assert client.get(url).status_code == 405
     resp = client.post(url)
     assert resp.status_code == 200 and "13800138000" in resp.content.decode()
-    assert PhoneReveal.objects.filter(visit=visit, by=followup_officer, party_id=party.pk).exists()
+    # One log (issue 14): the visit's call is a reveal of the party's phone, tied to the visit.
     from intake.models import PersonalDataReveal
 
-    assert PersonalDataReveal.objects.filter(
-        party=party, actor=followup_officer, fields="phone"
-    ).exists()
+    log = PersonalDataReveal.objects.get(party=party, actor=followup_officer)
+    assert (log.fields, log.subject, log.object_ref, log.case_id) == (
+        "phone",
+        "visit",
+        f"visit:{visit.pk}",
+        closed_case.pk,
+    )
+    page = client.get(reverse("followup:visit", args=[visit.pk])).content.decode()
+    assert "号码查看记录" in page and party.name in page
 
 
 def test_workbench_and_reveal_refuse_other_roles(client, closed_case, officer, outsider):
@@ -231,3 +237,36 @@ def test_import_api(api, hotline_case, dispatcher, clerk):
     resp = api(dispatcher).post(url, payload, format="json")
     assert resp.status_code == 200
     assert resp.json()["matched"] == 1 and resp.json()["unmatched"][0]["external_id"] == "X"
+
+
+def test_visit_call_refuses_a_party_of_another_case_even_one_the_caller_sees(
+    client, make_case, closed_case, dispatcher, officer, followup_officer, rsj
+):
+    """The visit's case bounds the reveal: someone who sees another case (the dispatch room
+    sees all; a follow-up officer sees every case they visit) cannot read its parties'
+    numbers through this visit. Removing the case check in followup.services.phone_reveal
+    makes this fail."""
+    from followup.services import phone_reveal
+    from intake.models import PersonalDataReveal
+
+    other = make_case()
+    case_dispatch(case_id=other.pk, department=rsj, actor=dispatcher)
+    other = handle_and_close(other.pk, officer, dispatcher)
+    visit = first_visit(closed_case)
+    stranger = other.parties.exclude(phone="").first()
+    assert stranger is not None
+    callers = [dispatcher]
+    if Visit.objects.filter(case=other, assignee=followup_officer).exists() and (
+        Visit.objects.filter(pk=visit.pk, assignee=followup_officer).exists()
+    ):
+        callers.append(followup_officer)
+    for caller in callers:
+        with pytest.raises(NotFound):
+            phone_reveal(visit_id=visit.pk, party_id=stranger.pk, actor=caller)
+        client.force_login(caller)
+        url = reverse("followup:phone_reveal", args=[visit.pk, stranger.pk])
+        assert client.post(url).status_code == 404
+    assert not PersonalDataReveal.objects.filter(party=stranger).exists()
+    # The same caller may call the visit's own party (the refusal above is about the case).
+    own = closed_case.parties.exclude(phone="").first()
+    assert phone_reveal(visit_id=visit.pk, party_id=own.pk, actor=dispatcher) == own.phone
