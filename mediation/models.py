@@ -340,6 +340,18 @@ class AgreementParty(models.Model):
     def signed(self) -> bool:
         return self.signed_at is not None
 
+    @property
+    def masked_id(self) -> str:
+        from luodian_platform.validators import mask_id_number
+
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+    @property
+    def masked_phone(self) -> str:
+        from luodian_platform.validators import mask_phone
+
+        return mask_phone(self.phone) if self.phone else ""
+
 
 class AgreementTerm(models.Model):
     """One agreed term with how and by when it is performed (art. 28)."""

@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("agreements/<int:pk>/", views.agreement_page, name="agreement"),
     path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
+    path("agreements/<int:pk>/full/", views.agreement_full, name="agreement_full"),
     path("notices/<int:pk>/", views.notice_page, name="notice"),
     path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("referrals/<int:pk>/report/", views.referral_report, name="referral_report"),

@@ -357,6 +357,34 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _full_document(request, kind: str, pk: int, respond):
+    """GET: ask why; POST with a reason: log the reveal and ``respond(document)``. Only the
+    people handling the case (services.may_open_full_document); invisible → 404."""
+    document = services.DOCUMENT_GETTERS[kind](user=request.user, pk=pk)
+    if document is None:
+        raise Http404
+    if not services.may_open_full_document(document.case, request.user):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            document = services.document_open_full(
+                kind=kind, document_id=pk, actor=request.user, reason=request.POST.get("reason", "")
+            )
+        except (NotFound, NotAllowed) as exc:
+            raise PermissionDenied from exc
+        except ServiceError as exc:
+            error = exc.fields.get("reason") or exc.message
+        else:
+            return respond(document)
+    return render(
+        request,
+        "mediation/document_open.html",
+        {"doc": document, "kind": kind, "error": error},
+        status=400 if error else 200,
+    )
+
+
 @login_required
 def agreement_page(request, pk: int):
     agreement = selectors.agreement_get(user=request.user, pk=pk)
@@ -387,6 +415,8 @@ def agreement_page(request, pk: int):
             "doc": agreement,
             "sign_methods": AgreementParty.SignMethod.choices,
             "can_mediate": services.may_mediate(agreement.case, request.user),
+            "can_open_full": services.may_open_full_document(agreement.case, request.user),
+            "full": False,
             "confirmation": getattr(agreement, "judicial_confirmation", None)
             if agreement.is_effective
             else None,
@@ -397,10 +427,27 @@ def agreement_page(request, pk: int):
 
 @login_required
 def agreement_pdf(request, pk: int):
-    agreement = selectors.agreement_get(user=request.user, pk=pk)
-    if agreement is None:
-        raise Http404
-    return _pdf(documents.agreement_pdf(agreement), f"agreement-{agreement.pk}.pdf")
+    return _full_document(
+        request,
+        "agreement",
+        pk,
+        lambda doc: _pdf(documents.agreement_pdf(doc), f"agreement-{doc.pk}.pdf"),
+    )
+
+
+@login_required
+def agreement_full(request, pk: int):
+    """The print view with the parties' full particulars, after a logged reason."""
+    return _full_document(
+        request,
+        "agreement",
+        pk,
+        lambda doc: render(
+            request,
+            "mediation/agreement_print.html",
+            {"doc": doc, "full": True, "can_open_full": True, "can_mediate": False},
+        ),
+    )
 
 
 @login_required
@@ -417,10 +464,9 @@ def notice_page(request, pk: int):
 
 @login_required
 def notice_pdf(request, pk: int):
-    notice = selectors.notice_get(user=request.user, pk=pk)
-    if notice is None:
-        raise Http404
-    return _pdf(documents.notice_pdf(notice), f"notice-{notice.pk}.pdf")
+    return _full_document(
+        request, "notice", pk, lambda doc: _pdf(documents.notice_pdf(doc), f"notice-{doc.pk}.pdf")
+    )
 
 
 @login_required
@@ -433,10 +479,12 @@ def referral_report(request, pk: int):
 
 @login_required
 def referral_report_pdf(request, pk: int):
-    referral = selectors.referral_get(user=request.user, pk=pk)
-    if referral is None:
-        raise Http404
-    return _pdf(documents.referral_report_pdf(referral), f"referral-{referral.pk}.pdf")
+    return _full_document(
+        request,
+        "referral",
+        pk,
+        lambda doc: _pdf(documents.referral_report_pdf(doc), f"referral-{doc.pk}.pdf"),
+    )
 
 
 @role_required(*services.LEGAL_SERVICE_ROLES, Role.SUPERVISOR)

@@ -681,11 +681,14 @@ MATRIX: dict[str, Rule] = {
         ok=ACCESS_PASSED,
     ),
     "mediation:agreement": page(SEES_CASE, **_on("agreement")),
-    "mediation:agreement_pdf": page(SEES_CASE, **_on("agreement")),
+    # The full document (PDF, full print view) is a logged reveal: the case's handlers only
+    # (GET asks for the reason).
+    "mediation:agreement_pdf": page(MEDIATES, **_on("agreement")),
+    "mediation:agreement_full": page(MEDIATES, **_on("agreement")),
     "mediation:notice": page(SEES_CASE, **_on("notice")),
-    "mediation:notice_pdf": page(SEES_CASE, **_on("notice")),
+    "mediation:notice_pdf": page(MEDIATES, **_on("notice")),
     "mediation:referral_report": page(SEES_CASE, **_on("referral")),
-    "mediation:referral_report_pdf": page(SEES_CASE, **_on("referral")),
+    "mediation:referral_report_pdf": page(MEDIATES, **_on("referral")),
     "api:mediator-list": api(ROLES, lists=True, note="the roster, for every role"),
     "api:legal-services": api(
         LEGAL | {"supervisor"}, lists=True, note="each sees what they took or their cases'"
@@ -746,7 +749,7 @@ MATRIX: dict[str, Rule] = {
         MEDIATION | {"admin"}, kwargs=_case, note="as the case's mediation page"
     ),
     "api:agreement-detail": api(SEES_CASE, **_on("agreement")),
-    "api:agreement-pdf": api(SEES_CASE, **_on("agreement")),
+    "api:agreement-pdf": api(MEDIATES, **_on("agreement"), data=lambda w: {"reason": "打印签署"}),
     "api:agreement-sign": api(
         MEDIATES,
         method="post",
@@ -758,7 +761,7 @@ MATRIX: dict[str, Rule] = {
         note="one party signs: the agreement stays a draft for the next role",
     ),
     "api:notice-detail": api(SEES_CASE, **_on("notice")),
-    "api:notice-pdf": api(SEES_CASE, **_on("notice")),
+    "api:notice-pdf": api(MEDIATES, **_on("notice"), data=lambda w: {"reason": "打印送达"}),
     "api:session-record": api(
         MEDIATES,
         method="post",

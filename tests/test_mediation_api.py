@@ -172,11 +172,16 @@ def test_agreement_over_the_api_replies_the_case_and_serves_a_pdf(
     assert data["parties"][0]["id_number"].count("*") >= 8  # masked in the API
     case = client.get(f"/api/cases/{accepted.pk}/").json()
     assert case["state"] == State.REPLIED
-    pdf = client.get(f"/api/agreements/{data['id']}/pdf/")
+    # The full document is a logged reveal (issue 17): a reason is required.
+    assert client.get(f"/api/agreements/{data['id']}/pdf/").status_code == 400
+    pdf = client.get(f"/api/agreements/{data['id']}/pdf/", {"reason": "打印签署"})
     assert pdf.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "王小明" in text and accepted.number in text
-    assert api(outsider).get(f"/api/agreements/{data['id']}/pdf/").status_code == 404
+    assert (
+        api(outsider).get(f"/api/agreements/{data['id']}/pdf/", {"reason": "看看"}).status_code
+        == 404
+    )
     assert api(outsider).get(f"/api/agreements/{data['id']}/").status_code == 404
 
     jc = data["judicial_confirmation"]["id"]
@@ -211,7 +216,9 @@ def test_notice_over_the_api(api, accepted, officer, officer2):
     assert response.status_code == 201, response.json()
     notice = response.json()
     assert notice["channels"][0]["channel"] == "litigation"
-    assert api(officer).get(f"/api/notices/{notice['id']}/pdf/").status_code == 200
+    assert (
+        api(officer).get(f"/api/notices/{notice['id']}/pdf/", {"reason": "送达"}).status_code == 200
+    )
     assert api(officer2).get(f"/api/notices/{notice['id']}/").status_code == 404
     # replied: a second outcome is an illegal state
     response = api(officer).post(

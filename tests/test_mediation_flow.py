@@ -391,7 +391,10 @@ def test_agreement_and_notice_render_as_html_and_pdf_with_chinese_text(
     html = client.get(reverse("mediation:agreement", args=[agreement.pk])).content.decode()
     assert "人民调解协议书" in html and "王小明" in html and case.number in html
     assert "print-document.css" in html
-    response = client.get(reverse("mediation:agreement_pdf", args=[agreement.pk]))
+    # The full document is a logged reveal (issue 17): GET asks why, POST with a reason serves.
+    response = client.post(
+        reverse("mediation:agreement_pdf", args=[agreement.pk]), {"reason": "打印"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = _pdf_text(response.content)
     for needle in ("人民调解协议书", "王小明", "罗甸县某建筑公司", case.number, "银行转账"):
@@ -402,7 +405,9 @@ def test_agreement_and_notice_render_as_html_and_pdf_with_chinese_text(
     notice = services.notice_record(case_id=other.pk, actor=officer, reason="被申请人拒绝支付")
     html = client.get(reverse("mediation:notice", args=[notice.pk])).content.decode()
     assert "告知书" in html and "王小明" in html and "一年内" in html
-    text = _pdf_text(client.get(reverse("mediation:notice_pdf", args=[notice.pk])).content)
+    text = _pdf_text(
+        client.post(reverse("mediation:notice_pdf", args=[notice.pk]), {"reason": "送达"}).content
+    )
     for needle in ("告知书", "王小明", "罗甸县某建筑公司", other.number, "劳动人事争议仲裁"):
         assert needle in text
 
@@ -531,7 +536,11 @@ def test_court_referral_window_extension_and_report(accepted_case, officer, clie
     client.force_login(officer)
     html = client.get(reverse("mediation:referral_report", args=[ref.pk])).content.decode()
     assert "反馈函" in html and case.number in html
-    text = _pdf_text(client.get(reverse("mediation:referral_report_pdf", args=[ref.pk])).content)
+    text = _pdf_text(
+        client.post(
+            reverse("mediation:referral_report_pdf", args=[ref.pk]), {"reason": "寄送法院"}
+        ).content
+    )
     assert case.number in text and "王小明" in text and "调解成功" in text
     with pytest.raises(Conflict):
         services.court_referral_extend(referral_id=ref.pk, actor=officer, days=5, basis="再延")

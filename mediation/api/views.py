@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -268,13 +273,30 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
+# The full document is a logged reveal (mediation.services.documents): a reason is required.
+_REASON = OpenApiParameter(
+    "reason", str, OpenApiParameter.QUERY, required=True, description="查看理由(留痕)"
+)
+_PDF_RESPONSES = {
+    (200, "application/pdf"): OpenApiTypes.BINARY,
+    400: ERRORS[400],
+    403: ERRORS[403],
+    404: ERRORS[404],
+}
+
+
+def _full_pdf(request, kind: str, pk: int, render) -> HttpResponse:
+    document = services.document_open_full(
+        kind=kind, document_id=pk, actor=request.user, reason=request.query_params.get("reason", "")
+    )
+    return _pdf_response(render(document), f"{kind}-{pk}.pdf")
+
+
 class AgreementPdfView(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
-        agreement = selectors.agreement_get(user=request.user, pk=pk)
-        if agreement is None:
-            raise Http404
-        return _pdf_response(documents.agreement_pdf(agreement), f"agreement-{pk}.pdf")
+        """下载完整协议书(含当事人身份信息;承办人员,须填写理由并留痕)。"""
+        return _full_pdf(request, "agreement", pk, documents.agreement_pdf)
 
 
 @_post_schema(s.NoticeInput, s.NoticeSerializer, created=True)
@@ -310,12 +332,10 @@ class NoticeDetailView(APIView):
 
 
 class NoticePdfView(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
-        notice = selectors.notice_get(user=request.user, pk=pk)
-        if notice is None:
-            raise Http404
-        return _pdf_response(documents.notice_pdf(notice), f"notice-{pk}.pdf")
+        """下载告知书(承办人员,须填写理由并留痕)。"""
+        return _full_pdf(request, "notice", pk, documents.notice_pdf)
 
 
 class JudicialConfirmationView(APIView):

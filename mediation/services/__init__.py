@@ -60,6 +60,7 @@ from .court import (
     judicial_confirmation_decide,
     judicial_confirmation_extend,
 )
+from .documents import DOCUMENT_GETTERS, document_open_full, may_open_full_document
 from .legal import (
     LEGAL_SERVICE_ROLES,
     legal_aid_assign_lawyer,
@@ -72,6 +73,7 @@ from .sessions import session_book, session_record
 
 __all__ = [
     "CHANNEL_LABELS",
+    "DOCUMENT_GETTERS",
     "LEGAL_AID_CENTRE_CODE",
     "LEGAL_SERVICE_ROLES",
     "WORKING_STATES",
@@ -87,6 +89,7 @@ __all__ = [
     "court_referral_register",
     "court_referral_report",
     "default_notice_channels",
+    "document_open_full",
     "is_dispatcher",
     "joint_mediation_set",
     "judicial_confirmation_accept",
@@ -103,6 +106,7 @@ __all__ = [
     "legal_aid_decide",
     "legal_service_record",
     "may_mediate",
+    "may_open_full_document",
     "mediator_assign",
     "mediator_for_user",
     "notice_record",
