@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Township
 from luodian_platform.roles import Role, user_has_role
@@ -104,6 +105,7 @@ def visit_page(request, pk: int):
 
 @role_required(Role.FOLLOWUP, Role.SUPERVISOR, Role.DISPATCHER)
 @require_POST
+@throttled("reveal")
 def phone_reveal(request, pk: int, party_id: int):
     try:
         phone = services.phone_reveal(visit_id=pk, party_id=party_id, actor=request.user)

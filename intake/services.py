@@ -629,3 +629,76 @@ def party_reveal(
         reason=reason,
     )
     return {f: getattr(party, f) or "" for f in wanted}
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    """What a clerk registering a walk-in learns about an earlier case that may be the same
+    dispute. Of a case they cannot open: that it exists, its number (to link the new visit
+    to it) and state, and which of the typed details matched — enough to decide "same
+    dispute or not", nothing more (no title, category, township or date). Of a case they can
+    open: also its title, category, date and township, and a link."""
+
+    case_id: int
+    number: str
+    state_label: str
+    reasons: list[str]
+    visible: bool
+    title: str = ""
+    category: str = ""
+    created_at: object = None
+    township: str = ""
+
+
+def duplicate_lookup(
+    *, actor, id_numbers: list[str], phones: list[str], respondent_names: list[str]
+) -> list[DuplicateSuggestion]:
+    """Duplicate suggestions while registering, logged as a lookup in the reveal log when
+    they found something (a probe for "does this ID number have a case?" leaves a trace).
+    The view throttles it per user (``lookup`` rate)."""
+    from .selectors import duplicate_candidates
+
+    hits = duplicate_candidates(
+        id_numbers=id_numbers, phones=phones, respondent_names=respondent_names, user=actor
+    )
+    suggestions = []
+    for h in hits:
+        extra = (
+            {
+                "title": h.case.title,
+                "category": h.case.category.name if h.case.category_id else "",
+                "created_at": h.case.created_at,
+                "township": h.case.township.name if h.case.township_id else "",
+            }
+            if h.visible
+            else {}
+        )
+        suggestions.append(
+            DuplicateSuggestion(
+                case_id=h.case.pk,
+                number=h.case.number,
+                state_label=str(h.case.get_state_display()),
+                reasons=h.reasons,
+                visible=h.visible,
+                **extra,
+            )
+        )
+    if suggestions:
+        searched = [
+            name
+            for name, values in (
+                ("id_number", id_numbers),
+                ("phone", phones),
+                ("respondent", respondent_names),
+            )
+            if any(values)
+        ]
+        reveal_log(
+            actor=actor,
+            subject="lookup",
+            fields=",".join(searched),
+            object_ref=f"hits:{len(suggestions)}",
+            reason=_("登记查重:%(numbers)s")
+            % {"numbers": "、".join(s.number for s in suggestions)},
+        )
+    return suggestions

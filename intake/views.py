@@ -19,6 +19,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from luodian_platform.api.pagination import CasePagination
+from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Department, Township
 from luodian_platform.roles import Role, user_has_role
@@ -36,7 +37,6 @@ from .selectors import (
     case_get,
     case_list,
     case_timeline,
-    duplicate_candidates,
     earlier_cases_of_applicants,
     inbox_list,
 )
@@ -49,6 +49,7 @@ from .services import (
     case_register_linked,
     case_register_on_spot,
     case_take_in_many,
+    duplicate_lookup,
 )
 
 FILTER_KEYS = ("state", "department", "category", "township", "channel", "risk", "overdue", "q")
@@ -303,6 +304,7 @@ def _posted_parties(post) -> list[dict]:
 
 @role_required(Role.CLERK, Role.DISPATCHER)
 @require_POST
+@throttled("lookup")
 def register_duplicates(request):
     """htmx partial: possible duplicates and earlier cases of the same people, masked."""
     parties = _posted_parties(request.POST)
@@ -311,8 +313,8 @@ def register_duplicates(request):
     respondents = [
         p.get("name", "") for p in parties if p.get("role") == Party.PartyRole.RESPONDENT
     ]
-    hits = duplicate_candidates(
-        id_numbers=ids, phones=phones, respondent_names=respondents, user=request.user
+    hits = duplicate_lookup(
+        actor=request.user, id_numbers=ids, phones=phones, respondent_names=respondents
     )
     applicants = [p for p in parties if p.get("role") == Party.PartyRole.APPLICANT]
     earlier = earlier_cases_of_applicants(
@@ -404,6 +406,7 @@ def inbox_take_in(request):
 
 
 @login_required
+@throttled("reveal")
 def party_reveal_page(request, pk: int):
     """A deliberate, logged reveal of a party's full ID number and phone (POST with a reason)."""
     from .services import party_reveal

@@ -205,9 +205,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- REST framework --------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its authenticate_header makes DRF answer an unauthenticated call 401 with
+    # "WWW-Authenticate: Token" (session-first answers 403, which says "forbidden", not "log in").
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "luodian_platform.api.pagination.CasePagination",
@@ -217,9 +219,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "luodian_platform.api.errors.exception_handler",
     # Rates for luodian_platform.api.throttles.ChannelRateThrottle (per channel token) and
     # the views that set throttle_scope; see docs/security.md.
+    "DEFAULT_THROTTLE_CLASSES": ["luodian_platform.api.throttles.StaffRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "channel": env_str("CHANNEL_RATE", "120/min"),
         "channel_bulk": env_str("CHANNEL_BULK_RATE", "10/min"),
+        # Per user (StaffRateThrottle): every staff API call; full personal data (party
+        # reveals, visit calls, full documents); duplicate suggestions while registering.
+        "staff": env_str("STAFF_API_RATE", "1200/min"),
+        "reveal": env_str("REVEAL_RATE", "30/min"),
+        "lookup": env_str("LOOKUP_RATE", "60/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from intake.models import State
 from intake.selectors import case_get, case_list
+from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, Window
 from luodian_platform.periods import period, periods
@@ -426,6 +427,7 @@ def agreement_page(request, pk: int):
 
 
 @login_required
+@throttled("reveal")
 def agreement_pdf(request, pk: int):
     return _full_document(
         request,
@@ -436,6 +438,7 @@ def agreement_pdf(request, pk: int):
 
 
 @login_required
+@throttled("reveal")
 def agreement_full(request, pk: int):
     """The print view with the parties' full particulars, after a logged reason."""
     return _full_document(
@@ -463,6 +466,7 @@ def notice_page(request, pk: int):
 
 
 @login_required
+@throttled("reveal")
 def notice_pdf(request, pk: int):
     return _full_document(
         request, "notice", pk, lambda doc: _pdf(documents.notice_pdf(doc), f"notice-{doc.pk}.pdf")
@@ -478,6 +482,7 @@ def referral_report(request, pk: int):
 
 
 @login_required
+@throttled("reveal")
 def referral_report_pdf(request, pk: int):
     return _full_document(
         request,

@@ -117,6 +117,8 @@ class RevealOutput(serializers.Serializer):
 class PartyRevealView(APIView):
     """Full ID number / phone of a party, for roles that need them; every reveal is logged."""
 
+    throttle_scope = "reveal"  # per user (luodian_platform.api.throttles.StaffRateThrottle)
+
     @extend_schema(
         request=RevealInput,
         responses={200: RevealOutput},

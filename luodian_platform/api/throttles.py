@@ -70,3 +70,69 @@ class ChannelRateThrottle(SimpleRateThrottle):
         if header:
             return "raw:" + hashlib.sha256(header).hexdigest()
         return "addr:" + self.get_ident(request)
+
+
+class StaffRateThrottle(SimpleRateThrottle):
+    """Per-user budgets for staff endpoints (the default for every API view; channel views set
+    their own). The view's ``throttle_scope`` picks the rate (``reveal`` for full personal data,
+    ``lookup`` for duplicate suggestions); views without one count in ``staff``. Anonymous
+    requests count per address (they are refused anyway, but must not be free to repeat)."""
+
+    scope_attr = "throttle_scope"
+    default_scope = "staff"
+
+    def __init__(self):
+        pass
+
+    def allow_request(self, request, view) -> bool:
+        self.scope = getattr(view, self.scope_attr, None) or self.default_scope
+        if self.scope.startswith("channel"):
+            return True  # channel views count per token (ChannelRateThrottle)
+        from rest_framework.settings import api_settings
+
+        try:
+            self.rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError as exc:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from exc
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view) -> str:
+        user = getattr(request, "user", None)
+        ident = f"user:{user.pk}" if user is not None and user.is_authenticated else None
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": ident or "addr:" + self.get_ident(request),
+        }
+
+
+def throttled(scope: str, methods: tuple[str, ...] = ("POST",)):
+    """The same per-user budget for a Django page view (htmx partials, reveal pages), counted
+    on ``methods`` (the form itself is free): over the rate it answers 429 with
+    ``Retry-After`` and a message a clerk can read."""
+    import functools
+
+    from django.http import HttpResponse
+    from django.utils.translation import gettext as _
+
+    def decorator(view_func):
+        holder = type("ThrottledPage", (), {"throttle_scope": scope})()
+
+        @functools.wraps(view_func)
+        def wrapper(request, *args, **kwargs):
+            throttle = StaffRateThrottle()
+            if request.method in methods and not throttle.allow_request(request, holder):
+                wait = throttle.wait()
+                response = HttpResponse(
+                    _("操作过于频繁,请稍后再试。"),
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                if wait is not None:
+                    response["Retry-After"] = str(int(wait) + 1)
+                return response
+            return view_func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -293,6 +293,8 @@ def _full_pdf(request, kind: str, pk: int, render) -> HttpResponse:
 
 
 class AgreementPdfView(APIView):
+    throttle_scope = "reveal"
+
     @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
         """下载完整协议书(含当事人身份信息;承办人员,须填写理由并留痕)。"""
@@ -332,6 +334,8 @@ class NoticeDetailView(APIView):
 
 
 class NoticePdfView(APIView):
+    throttle_scope = "reveal"
+
     @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
         """下载告知书(承办人员,须填写理由并留痕)。"""
