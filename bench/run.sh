@@ -66,7 +66,7 @@ export DJANGO_ENV=production
 export SECRET_KEY="${BENCH_SECRET_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')}"
 # Production refuses to start without its personal-data keys; the benchmark makes its own.
 export BLIND_INDEX_KEY="${BENCH_BLIND_INDEX_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
-export FIELD_ENCRYPTION_SALTS="${BENCH_FIELD_ENCRYPTION_SALTS:-$($PY -c 'import secrets;print(secrets.token_urlsafe(16))')}"
+export FIELD_ENCRYPTION_SALTS="${BENCH_FIELD_ENCRYPTION_SALTS:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
 export ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
 # The channel throttle (120/min, bulk 10/min per token) would cap the measured intake rate:
 # the benchmark measures capacity, so it lifts the throttle (docs/security.md has the real rates).

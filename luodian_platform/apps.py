@@ -15,6 +15,11 @@ class PlatformConfig(AppConfig):
         from . import periods  # noqa: F401 (registers the period-table system check)
 
         checks.register(check_personal_data_registry, checks.Tags.models)
+        checks.register(check_keys, checks.Tags.security, deploy=True)
+        from .audit import register_redacted
+
+        # Digests of API tokens stay out of the trail (it says that a token changed).
+        register_redacted("luodian_platform_stafftoken", "token_hash")
 
 
 def check_personal_data_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
@@ -29,4 +34,17 @@ def check_personal_data_registry(app_configs=None, **kwargs) -> list[checks.Chec
             id="luodian_platform.E001",
         )
         for label in unregistered_encrypted_models()
+    ]
+
+
+def check_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: encryption and index keys long enough and all different."""
+    from django.conf import settings
+
+    from .env import key_problems
+
+    salts = settings.SALT_KEY if isinstance(settings.SALT_KEY, list) else [settings.SALT_KEY]
+    return [
+        checks.Error(problem, hint="use 32+ random characters each", id="luodian_platform.E002")
+        for problem in key_problems(settings.SECRET_KEY, settings.BLIND_INDEX_KEY, salts)
     ]

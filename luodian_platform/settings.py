@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LUODIAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -50,7 +50,12 @@ if not BLIND_INDEX_KEY:
     BLIND_INDEX_KEY = "dev-only-blind-index-key"
 if PRODUCTION and SALT_KEY == ["luodian-dev-salt-1"]:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALTS must be set in production.")
+if PRODUCTION and (_key_problems := key_problems(SECRET_KEY, BLIND_INDEX_KEY, SALT_KEY)):
+    # Also a `check --deploy` error (luodian_platform.E002), for settings changed later.
+    raise ImproperlyConfigured("Weak keys: " + "; ".join(_key_problems))
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
+# Staff API tokens (luodian_platform.tokens) expire after this many days.
+STAFF_TOKEN_DAYS = env_int("STAFF_TOKEN_DAYS", 30)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 
@@ -68,7 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -208,7 +212,7 @@ REST_FRAMEWORK = {
     # Token first: its authenticate_header makes DRF answer an unauthenticated call 401 with
     # "WWW-Authenticate: Token" (session-first answers 403, which says "forbidden", not "log in").
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "luodian_platform.tokens.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .api.views import PingView
-from .views import home
+from .views import home, my_tokens
 
 handler403 = "luodian_platform.views.permission_denied"
 handler404 = "luodian_platform.views.not_found"
@@ -26,6 +26,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("account/tokens/", my_tokens, name="my_tokens"),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"), namespace="api")),
     path("", include("intake.urls")),

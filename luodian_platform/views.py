@@ -45,3 +45,40 @@ def permission_denied(request, exception=None):
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+@login_required
+def my_tokens(request):
+    """The user's own API tokens: issue (shown once), list, revoke."""
+    from django.conf import settings
+
+    from .errors import ServiceError
+    from .models import StaffToken
+    from .tokens import staff_token_issue, staff_token_revoke
+
+    if primary_role(request.user) is None:
+        raise PermissionDenied  # API access is for staff with a role
+    raw, error, status = "", "", 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                staff_token_revoke(
+                    token_id=int(request.POST.get("token_id") or 0), actor=request.user
+                )
+            else:
+                _token, raw = staff_token_issue(
+                    actor=request.user, name=request.POST.get("name", "")
+                )
+        except (ServiceError, ValueError) as exc:
+            error, status = getattr(exc, "message", str(exc)), getattr(exc, "status", 400)
+    return render(
+        request,
+        "account_tokens.html",
+        {
+            "tokens": StaffToken.objects.filter(user=request.user)[:50],
+            "raw": raw,
+            "error": error,
+            "token_days": settings.STAFF_TOKEN_DAYS,
+        },
+        status=status,
+    )

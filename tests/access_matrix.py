@@ -499,6 +499,7 @@ MATRIX: dict[str, Rule] = {
     # --- platform -------------------------------------------------------------------
     "home": page(ROLES, note="each role is redirected to its workbench"),
     "login": public(),
+    "my_tokens": page(ROLES, note="each user's own API tokens (luodian_platform.tokens)"),
     "logout": public("post"),
     "set_language": public("post", data=lambda w: {"language": "en", "next": "/"}),
     "api:ping": public(),

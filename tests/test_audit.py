@@ -119,13 +119,14 @@ def test_admin_changes_are_recorded_with_the_administrator(client, admin_user):
 
 
 def test_api_token_writes_are_attributed_to_the_token_user(make_case, dispatcher):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from luodian_platform.tokens import staff_token_issue
+
     case = make_case()
-    token, _ = Token.objects.get_or_create(user=dispatcher)
+    _token, raw = staff_token_issue(actor=dispatcher, name="audit")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     response = client.post(f"/api/cases/{case.pk}/reject/", {"reason": "不属于受理范围"})
     assert response.status_code == 200, response.content
     row = entries("intake_case", case.pk)[-1]

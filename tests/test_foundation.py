@@ -53,8 +53,9 @@ def test_production_with_a_strong_key_passes_deploy_checks(tmp_path):
         "SECRET_KEY": "k" * 20 + "ProductionKey-0123456789-abcdefghijklmnop",
         "ALLOWED_HOSTS": "luodian.example",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
-        "BLIND_INDEX_KEY": "test-blind-index-key-0123456789",
-        "FIELD_ENCRYPTION_SALTS": "test-salt-1",
+        # 32+ characters each and all different (issue 17: weak keys are refused).
+        "BLIND_INDEX_KEY": "test-blind-index-key-0123456789-abcdefgh",
+        "FIELD_ENCRYPTION_SALTS": "test-salt-1-0123456789-abcdefghijklmn",
     }
     env_all = {
         k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")

@@ -41,9 +41,9 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def dispatcher_token(dispatcher):
-    from rest_framework.authtoken.models import Token
+    from luodian_platform.tokens import staff_token_issue
 
-    return Token.objects.get_or_create(user=dispatcher)[0].key
+    return staff_token_issue(actor=dispatcher, name="fuzz")[1]
 
 
 @pytest.mark.django_db

@@ -102,7 +102,7 @@ class StaffRateThrottle(SimpleRateThrottle):
         ident = f"user:{user.pk}" if user is not None and user.is_authenticated else None
         return self.cache_format % {
             "scope": self.scope,
-            "ident": ident or "addr:" + self.get_ident(request),
+            "ident": ident or f"addr:{self.get_ident(request)}",
         }
 
 

@@ -5,7 +5,8 @@ point at it. Running the command twice changes nothing."""
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -13,6 +14,13 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo county: organisation, rules, demo users. Idempotent."
 
     def handle(self, *args, **options):
+        if getattr(settings, "PRODUCTION", False):
+            # The demo users' password is published in the README: never in production.
+            raise CommandError(
+                "load_demo_county refuses to run with DJANGO_ENV=production: it creates demo "
+                "accounts with the password published in the README. Create real accounts "
+                "with `manage.py createsuperuser` and the admin."
+            )
         with transaction.atomic():
             for config in apps.get_app_configs():
                 try:
