@@ -110,3 +110,22 @@ def test_anonymous_api_calls_answer_401_with_www_authenticate(client, method, pa
     response = getattr(client, method)(path)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("held_at", ["0468-03-01T10:00:00+08:00", "2999-01-01T10:00:00+08:00"])
+def test_absurd_years_are_refused_by_the_api(api, dispatcher, clerk, officer, held_at):
+    """Found by the fuzz: a talk 'held' in year 0468 was stored. Inputs outside 2000 … ten
+    years ahead are refused with a field error (luodian_platform.api.fields)."""
+    from tests.access_matrix import World
+
+    users = {"dispatcher": dispatcher, "clerk": clerk, "officer": officer}
+    correction = World(users).obj("talk")
+    response = api(dispatcher).post(
+        f"/api/corrections/{correction.pk}/talk/",
+        {"held_at": held_at, "record": "约谈"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "held_at" in response.json()["error"]["fields"]
+    correction.refresh_from_db()
+    assert correction.talk_at is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from luodian_platform.api.fields import PlausibleDateTimeField
 from luodian_platform.models import Department, User
 
 from ..models import Correction, DispatchRecord, ExtensionRequest, Supervision
@@ -62,7 +63,7 @@ class DispatchRecordSerializer(serializers.ModelSerializer):
 
 class ReturnSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    actor = serializers.CharField(source="actor.display_name", default=None)
+    actor = serializers.CharField(source="actor.display_name", default=None, allow_null=True)
     department = serializers.SerializerMethodField()
     reason = serializers.CharField(source="note")
     legal_basis = serializers.SerializerMethodField()
@@ -97,7 +98,9 @@ class ExtensionSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number")
     department = serializers.CharField(source="department.code")
     requested_by = serializers.CharField(source="requested_by.display_name")
-    decided_by = serializers.CharField(source="decided_by.display_name", default=None)
+    decided_by = serializers.CharField(
+        source="decided_by.display_name", default=None, allow_null=True
+    )
 
     class Meta:
         model = ExtensionRequest
@@ -122,7 +125,7 @@ class SupervisionInput(serializers.Serializer):
     level = serializers.ChoiceField(choices=Supervision.Level.choices, label="级别")
     message = serializers.CharField(max_length=2000, label="督办内容")
     department = _dept_field(required=False, allow_null=True, label="被督办部门")
-    response_due_at = serializers.DateTimeField(required=False, allow_null=True, label="回复时限")
+    response_due_at = PlausibleDateTimeField(required=False, allow_null=True, label="回复时限")
 
 
 class SupervisionResponseInput(serializers.Serializer):
@@ -133,8 +136,12 @@ class SupervisionSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number")
     department = serializers.CharField(source="department.code")
     level_label = serializers.CharField(source="get_level_display")
-    created_by = serializers.CharField(source="created_by.display_name", default=None)
-    responded_by = serializers.CharField(source="responded_by.display_name", default=None)
+    created_by = serializers.CharField(
+        source="created_by.display_name", default=None, allow_null=True
+    )
+    responded_by = serializers.CharField(
+        source="responded_by.display_name", default=None, allow_null=True
+    )
 
     class Meta:
         model = Supervision
@@ -170,7 +177,7 @@ class CorrectionInput(serializers.Serializer):
     measure = serializers.ChoiceField(choices=Correction.Measure.choices, label="处理措施")
     serious = serializers.BooleanField(required=False, default=False, label="情节严重")
     description = serializers.CharField(max_length=5000, label="问题描述")
-    rectify_due_at = serializers.DateTimeField(required=False, allow_null=True, label="整改时限")
+    rectify_due_at = PlausibleDateTimeField(required=False, allow_null=True, label="整改时限")
 
 
 class CorrectionFeedbackInput(serializers.Serializer):
@@ -178,14 +185,14 @@ class CorrectionFeedbackInput(serializers.Serializer):
 
 
 class TalkInput(serializers.Serializer):
-    held_at = serializers.DateTimeField(label="约谈时间")
+    held_at = PlausibleDateTimeField(label="约谈时间")
     record = serializers.CharField(max_length=5000, label="约谈记录")
 
 
 class CorrectionSerializer(serializers.ModelSerializer):
-    case_number = serializers.CharField(source="case.number", default=None)
-    department = serializers.CharField(source="department.code", default=None)
-    officer = serializers.CharField(source="officer.username", default=None)
+    case_number = serializers.CharField(source="case.number", default=None, allow_null=True)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
+    officer = serializers.CharField(source="officer.username", default=None, allow_null=True)
     problem_label = serializers.CharField(source="get_problem_display")
     measure_label = serializers.CharField(source="get_measure_display")
 
@@ -219,7 +226,7 @@ class CorrectionSuggestionSerializer(serializers.Serializer):
     problem = serializers.CharField()
     problem_label = serializers.CharField()
     reason = serializers.CharField()
-    department = serializers.CharField(source="department.code", default=None)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
     departments = serializers.ListField(child=serializers.CharField())
 
 

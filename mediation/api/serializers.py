@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from luodian_platform.api.fields import PlausibleDateTimeField
 from luodian_platform.models import Department
 from luodian_platform.validators import mask_id_number
 
@@ -87,8 +88,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionInput(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = PlausibleDateTimeField()
+    ends_at = PlausibleDateTimeField()
     room = serializers.IntegerField(required=False, allow_null=True, help_text="调解室(Window id)")
     on_site_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     mediators = serializers.ListField(child=serializers.IntegerField(), min_length=1)
@@ -136,7 +137,7 @@ class AgreementPartyInputSerializer(serializers.Serializer):
 class AgreementTermInputSerializer(serializers.Serializer):
     content = serializers.CharField(allow_blank=True, max_length=2000)
     performance_method = serializers.CharField(allow_blank=True, max_length=200)
-    due_at = serializers.DateTimeField(allow_null=True, required=False)
+    due_at = PlausibleDateTimeField(allow_null=True, required=False)
 
 
 class AgreementInput(serializers.Serializer):
@@ -255,23 +256,23 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 class JCApplyInput(serializers.Serializer):
-    applied_at = serializers.DateTimeField(required=False, allow_null=True)
+    applied_at = PlausibleDateTimeField(required=False, allow_null=True)
     court_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
 class JCAcceptInput(serializers.Serializer):
-    accepted_at = serializers.DateTimeField(required=False, allow_null=True)
+    accepted_at = PlausibleDateTimeField(required=False, allow_null=True)
     court_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
 class JCDecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=JudicialConfirmation.Decision.choices)
-    decided_at = serializers.DateTimeField(required=False, allow_null=True)
+    decided_at = PlausibleDateTimeField(required=False, allow_null=True)
 
 
 class ReferralInput(serializers.Serializer):
     court_reference = serializers.CharField(max_length=60)
-    referred_at = serializers.DateTimeField(required=False, allow_null=True)
+    referred_at = PlausibleDateTimeField(required=False, allow_null=True)
 
 
 class ReferralExtendInput(serializers.Serializer):

@@ -8,6 +8,7 @@ names what is visible, its input and output, and the service it calls.
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 
 from intake.models import Case
 from luodian_platform.api.views import ObjectActionView
+from luodian_platform.errors import ServiceError
 from luodian_platform.roles import Role, user_has_role, user_roles
 
 from .. import documents, selectors, services
@@ -256,7 +258,9 @@ class AgreementSignView(ObjectActionView):
         try:
             signatures = {int(k): v for k, v in data["signatures"].items()}
         except ValueError as exc:
-            raise services.ServiceError("签署信息无效。", fields={"signatures": "id"}) from exc
+            raise ServiceError(
+                _("签署信息无效。"), fields={"signatures": _("请按协议当事人编号填写签署方式。")}
+            ) from exc
         services.agreement_sign(
             agreement_id=pk,
             actor=request.user,
