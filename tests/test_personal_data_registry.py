@@ -246,3 +246,21 @@ def test_mediation_columns_are_redacted_in_the_audit_trail(make_case):
                     entry.model._meta.label,
                     column,
                 )
+
+
+def test_reindex_after_a_new_blind_index_key_finds_duplicates_again(make_case, clerk, settings):
+    from intake.selectors import duplicate_candidates
+
+    case = make_case()
+
+    def found():
+        hits = duplicate_candidates(
+            id_numbers=[VALID_ID], phones=[], respondent_names=[], user=clerk
+        )
+        return case.pk in [h.case.pk for h in hits]
+
+    assert found()
+    settings.BLIND_INDEX_KEY = "a-new-blind-index-key-0123456789-abcdef"
+    assert not found()  # the stored indexes were made with the old key
+    call_command("rotate_encryption_keys", reindex=True, verbosity=0)
+    assert found()
