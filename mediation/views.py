@@ -34,6 +34,13 @@ from .models import (
     Mediator,
 )
 
+# The documents a full (logged) opening serves, found among the cases the user sees.
+DOCUMENT_GETTERS = {
+    "agreement": selectors.agreement_get,
+    "notice": selectors.notice_get,
+    "referral": selectors.referral_get,
+}
+
 MEDIATION_ROLES = (Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR)
 
 
@@ -361,7 +368,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 def _full_document(request, kind: str, pk: int, respond):
     """GET: ask why; POST with a reason: log the reveal and ``respond(document)``. Only the
     people handling the case (services.may_open_full_document); invisible → 404."""
-    document = services.DOCUMENT_GETTERS[kind](user=request.user, pk=pk)
+    document = DOCUMENT_GETTERS[kind](user=request.user, pk=pk)
     if document is None:
         raise Http404
     if not services.may_open_full_document(document.case, request.user):
@@ -369,7 +376,7 @@ def _full_document(request, kind: str, pk: int, respond):
     error = ""
     if request.method == "POST":
         try:
-            document = services.document_open_full(
+            services.document_open_full(
                 kind=kind, document_id=pk, actor=request.user, reason=request.POST.get("reason", "")
             )
         except (NotFound, NotAllowed) as exc:

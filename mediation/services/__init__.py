@@ -60,7 +60,7 @@ from .court import (
     judicial_confirmation_decide,
     judicial_confirmation_extend,
 )
-from .documents import DOCUMENT_GETTERS, document_open_full, may_open_full_document
+from .documents import document_open_full, may_open_full_document
 from .legal import (
     LEGAL_SERVICE_ROLES,
     legal_aid_assign_lawyer,
@@ -73,7 +73,6 @@ from .sessions import session_book, session_record
 
 __all__ = [
     "CHANNEL_LABELS",
-    "DOCUMENT_GETTERS",
     "LEGAL_AID_CENTRE_CODE",
     "LEGAL_SERVICE_ROLES",
     "WORKING_STATES",

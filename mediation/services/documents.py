@@ -13,28 +13,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from intake.models import Case
 from intake.services import REVEAL_ROLES, reveal_log
 from luodian_platform.errors import NotAllowed, NotFound
 from luodian_platform.roles import user_has_role
 
+from ..models import Agreement, CourtReferral, Notice
 from .common import may_mediate
 
-# kind -> the selector (mediation.selectors) that finds it among the cases the user sees.
-DOCUMENT_SELECTORS = {
-    "agreement": "agreement_get",
-    "notice": "notice_get",
-    "referral": "referral_get",
-}
-
-
-class _Getters:
-    def __getitem__(self, kind: str):
-        from .. import selectors  # selectors import services: resolved at call time
-
-        return getattr(selectors, DOCUMENT_SELECTORS[kind])
-
-
-DOCUMENT_GETTERS = _Getters()
+# kind -> the document model; each has a ``case``.
+DOCUMENT_MODELS = {"agreement": Agreement, "notice": Notice, "referral": CourtReferral}
 
 
 def may_open_full_document(case, user) -> bool:
@@ -44,7 +32,14 @@ def may_open_full_document(case, user) -> bool:
 def document_open_full(*, kind: str, document_id: int, actor, reason: str):
     """The document, after checking the actor handles its case and logging why they open it
     in full. Invisible → 404; visible but not handling → 403; no reason → 400."""
-    document = DOCUMENT_GETTERS[kind](user=actor, pk=document_id)
+    # The views render the document from mediation.selectors (which import the services, so
+    # the lookup here is the plain visible-case filter, not a selector).
+    document = (
+        DOCUMENT_MODELS[kind]
+        .objects.select_related("case")
+        .filter(pk=document_id, case__in=Case.objects.visible_to(actor))
+        .first()
+    )
     if document is None:
         raise NotFound(_("文书不存在或您无权查看。"))
     if not may_open_full_document(document.case, actor):
