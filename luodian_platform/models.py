@@ -144,11 +144,13 @@ class StaffToken(models.Model):
     expires (``STAFF_TOKEN_DAYS``) and its owner can revoke it on their own page. Replaces
     DRF's authtoken, whose keys sat in the database in plaintext and never expired."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
     name = models.CharField(_("用途"), max_length=50)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
     prefix = models.CharField(_("前缀"), max_length=8)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("到期时间"), db_index=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)

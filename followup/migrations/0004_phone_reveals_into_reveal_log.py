@@ -48,8 +48,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("followup", "0001_initial"),
-        ("intake", "0009_unified_reveal_log"),
+        ("followup", "0003_step_due_reminders"),
+        ("intake", "0009_strict_encrypted_fields_unified_reveal_log"),
     ]
 
     operations = [
