@@ -48,8 +48,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("followup", "0003_step_due_reminders"),
-        ("intake", "0009_strict_encrypted_fields_unified_reveal_log"),
+        ("followup", "0004_portable_unique_constraints"),
+        ("intake", "0010_strict_encrypted_fields_unified_reveal_log"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0008_chinese_verbose_names'),
+        ('intake', '0009_watch_index_key_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
