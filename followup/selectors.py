@@ -129,10 +129,15 @@ def _hours(value) -> float | None:
 
 
 HANDLING_TIME = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+# Registration → the agreement taking effect (《人民调解法》 art. 29), stamped on the case by
+# mediation when the last signature is in; never the reply or the closing time.
 AGREEMENT_TIME = ExpressionWrapper(
-    Coalesce("agreement_signed_at", "replied_at", "closed_at") - F("created_at"),
-    output_field=DurationField(),
+    F("agreement_signed_at") - F("created_at"), output_field=DurationField()
 )
+# A case counts as mediated successfully only when it was replied with an agreement AND an
+# agreement of the case took effect; an "agreement" reply without one (recorded before the
+# reply checked the records) counts as mediated without success.
+PROVED_AGREEMENT = Q(outcome=Outcome.AGREEMENT, agreement_signed_at__isnull=False)
 
 
 class Median(Aggregate):
@@ -183,7 +188,7 @@ class EvalRow:
     returns: int = 0
     routing_accuracy: float | None = None
     agreements: int = 0
-    notices_doc: int = 0
+    mediated: int = 0  # closed with an agreement or a notice
     success_rate: float | None = None
     avg_hours: float | None = None
     median_hours: float | None = None
@@ -251,7 +256,8 @@ def _case_figures(cases: QuerySet[Case], since, until) -> QuerySet:
     closed = Q(closed_at__range=(since, until))
     open_late = Q(state__in=HANDLING_STATES, due_at__lt=min(until, timezone.now()))
     reply_time = Coalesce("replied_at", "closed_at")
-    agreement = closed & Q(outcome=Outcome.AGREEMENT)
+    agreement = closed & PROVED_AGREEMENT
+    mediated = closed & Q(outcome__in=(Outcome.AGREEMENT, Outcome.NOTICE))
     return (
         cases.filter(received | closed | open_late)
         .values("department_id", "township_id")
@@ -264,7 +270,7 @@ def _case_figures(cases: QuerySet[Case], since, until) -> QuerySet:
             late=Count("id", filter=closed & Q(due_at__lt=reply_time)),
             open_late=Count("id", filter=open_late),
             agreements=Count("id", filter=agreement),
-            notices=Count("id", filter=closed & Q(outcome=Outcome.NOTICE)),
+            mediated=Count("id", filter=mediated),
             time_sum=Sum(HANDLING_TIME, filter=closed),
             agreement_time_sum=Sum(AGREEMENT_TIME, filter=agreement),
         )
@@ -442,7 +448,7 @@ def evaluation_tables(
             # Handled late, plus still open and already past the deadline.
             row.overdue += r["late"] + r["open_late"]
             row.agreements += r["agreements"]
-            row.notices_doc += r["notices"]
+            row.mediated += r["mediated"]
             acc = sums[id(row)]
             acc[0] += _microseconds(r["time_sum"])
             acc[1] += _microseconds(r["agreement_time_sum"])
@@ -516,7 +522,7 @@ def _ranked(rows: dict[int, EvalRow], w: dict[str, Decimal]) -> list[EvalRow]:
         row.routing_accuracy = (
             _ratio(max(row.dispatches - row.returns, 0), row.dispatches) if row.dispatches else None
         )
-        row.success_rate = _ratio(row.agreements, row.agreements + row.notices_doc)
+        row.success_rate = _ratio(row.agreements, row.mediated)
         row.satisfaction_rate = _ratio(row.positive, row.rated)
         row.score = score(row, w)
     ranked = sorted(rows.values(), key=lambda r: (-r.score, r.name))
@@ -593,9 +599,9 @@ def dashboard(*, user, period: Period) -> dict:
     )
     head |= base.filter(closed_at__range=(since, until)).aggregate(
         handled=Count("id"),
-        agreements=Count("id", filter=Q(outcome=Outcome.AGREEMENT)),
-        notices=Count("id", filter=Q(outcome=Outcome.NOTICE)),
-        avg_agreement=Avg(AGREEMENT_TIME, filter=Q(outcome=Outcome.AGREEMENT)),
+        agreements=Count("id", filter=PROVED_AGREEMENT),
+        mediated=Count("id", filter=Q(outcome__in=(Outcome.AGREEMENT, Outcome.NOTICE))),
+        avg_agreement=Avg(AGREEMENT_TIME, filter=PROVED_AGREEMENT),
     )
     visits = Visit.objects.filter(
         status=Visit.Status.DONE, completed_at__range=(since, until), case__in=base
@@ -659,7 +665,7 @@ def dashboard(*, user, period: Period) -> dict:
             risk["deadline"].append(c)
     return {
         "head": head,
-        "success_rate": _ratio(head["agreements"], head["agreements"] + head["notices"]),
+        "success_rate": _ratio(head["agreements"], head["mediated"]),
         "satisfaction_rate": _ratio(visits["pos"] + ratings["pos"], visits["n"] + ratings["n"]),
         "avg_agreement_hours": _hours(head["avg_agreement"]),
         "population": population,

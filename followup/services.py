@@ -171,13 +171,26 @@ def case_reopen(*, case_id: int, actor, reason: str, expected_version: int | Non
         # The new deadline may reach into a year with no holiday data: flag it.
         flag(held["due"], target=case, field_name="due_at", case=case)
 
+    # The transition clears the reply; the event keeps what it was (the round's history).
+    payload: dict = {"reason": reason}
+
+    def kwargs(case: Case) -> dict:
+        payload["previous"] = {
+            "outcome": case.outcome,
+            "document": case.reply_document,
+            "replied_at": case.replied_at.isoformat() if case.replied_at else None,
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        }
+        return {"at": now, "due_at": computed(case).due}
+
     return run_transition(
         case_id=case_id,
         name="reopen",
         actor=actor,
         expected_version=expected_version,
-        kwargs=lambda case: {"at": now, "due_at": computed(case).due},
+        kwargs=kwargs,
         note=reason,
+        payload=payload,
         after=after,
     )
 

@@ -42,7 +42,9 @@ def rollup(day: dt.date) -> int:
         .annotate(
             n=Count("id"),
             on_time=Count("id", filter=Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at"))),
-            agreements=Count("id", filter=Q(outcome=Outcome.AGREEMENT)),
+            agreements=Count(
+                "id", filter=Q(outcome=Outcome.AGREEMENT, agreement_signed_at__isnull=False)
+            ),
         )
         .order_by()
     ):

@@ -34,6 +34,9 @@ class CaseAction:
     prepare: Callable[[dict], dict] | None = None
     description: str = ""
     css: str = "btn-primary"
+    # initial(case) -> {field: value}: what the page form opens with (e.g. the reply's
+    # outcome taken from the case's documents); the API ignores it.
+    initial: Callable[[Case], dict] | None = None
 
     @property
     def label(self) -> str:

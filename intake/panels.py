@@ -18,6 +18,9 @@ class CasePanel:
     context: Callable[..., dict | None]
     order: int = 100
     column: str = "main"  # "main" (left, wide) or "side" (right, next to the timeline)
+    # Action pages that show this panel above their form (the approval page shows the
+    # documents a reply rests on).
+    actions: tuple[str, ...] = ()
 
 
 PANELS: dict[str, CasePanel] = {}
@@ -27,9 +30,14 @@ def register_panel(panel: CasePanel) -> None:
     PANELS[panel.key] = panel
 
 
-def panels_for(*, case: Case, user, request) -> list[tuple[CasePanel, dict]]:
+def panels_for(
+    *, case: Case, user, request, action: str | None = None
+) -> list[tuple[CasePanel, dict]]:
+    """The panels of the case page, or with ``action`` those shown on that action's page."""
     out = []
     for panel in sorted(PANELS.values(), key=lambda p: (p.order, p.key)):
+        if action is not None and action not in panel.actions:
+            continue
         ctx = panel.context(case=case, user=user, request=request)
         if ctx is not None:
             out.append((panel, ctx))

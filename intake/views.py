@@ -147,6 +147,8 @@ def case_action_page(request, pk: int, name: str):
         return redirect("intake:case_detail", pk=pk)
     # GET may pre-fill the form (the inbox links a flagged order's guidance into 不予受理).
     values, errors, status = request.GET, {}, 200
+    if request.method == "GET" and action.initial is not None and not request.GET:
+        values = action.initial(case)
     if request.method == "POST":
         serializer = action.serializer_class(data=request.POST, context={"request": request})
         values = request.POST
@@ -172,7 +174,15 @@ def case_action_page(request, pk: int, name: str):
     return render(
         request,
         "intake/case_action.html",
-        {"case": case, "action": action, "fields": fields},
+        {
+            "case": case,
+            "action": action,
+            "fields": fields,
+            "panels": [
+                (p.template, ctx)
+                for p, ctx in panels_for(case=case, user=request.user, request=request, action=name)
+            ],
+        },
         status=status,
     )
 

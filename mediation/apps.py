@@ -59,6 +59,15 @@ class MediationConfig(AppConfig):
         )
         register_panel(
             CasePanel(
+                key="reply_basis",
+                template="mediation/_reply_basis_panel.html",
+                context=panels.reply_basis_panel,
+                order=44,
+                actions=("reply", "approve", "send_back"),
+            )
+        )
+        register_panel(
+            CasePanel(
                 key="mediation_metric",
                 template="mediation/_metric_panel.html",
                 context=panels.metric_panel,

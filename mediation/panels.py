@@ -151,3 +151,29 @@ def metric_panel(*, case, user, request) -> dict | None:
         "duration": format_duration(delta),
         "hours": round(delta.total_seconds() / 3600, 1),
     }
+
+
+def reply_basis_panel(*, case, user, request) -> dict | None:
+    """答复依据: the documents of this round that the reply's outcome rests on, shown on the
+    case page and on the reply and approval pages, with a warning when the outcome recorded
+    is not proved by them (replies recorded before the rule, or data edited by hand)."""
+    from intake.models import Outcome
+
+    from .services import reply_basis
+
+    if not case.outcome and case.state not in ("accepted", "mediating"):
+        return None
+    basis = reply_basis(case)
+    proved = True
+    if case.outcome == Outcome.AGREEMENT:
+        proved = case.reply_document in {a.number for a in basis.agreements}
+    elif case.outcome == Outcome.NOTICE:
+        proved = case.reply_document in {n.number for n in basis.notices}
+    elif case.outcome:
+        proved = bool(case.reply_document)
+    return {
+        "case": case,
+        "basis": basis,
+        "proved": proved,
+        "suggested": dict(Outcome.choices).get(basis.suggested()[0], ""),
+    }

@@ -62,6 +62,9 @@ def _closed(case, officer, dispatcher):
             "at": TUESDAY_10,
         },
     )
+    # The agreement took effect at the reply (mediation stamps the case when it does):
+    # since issue 16 an "agreement" counts only with that time.
+    _set(case, agreement_signed_at=TUESDAY_10)
     return case_approve(case_id=case.pk, actor=dispatcher)
 
 

@@ -66,6 +66,10 @@ def march(make_case, dispatcher, officer, followup_officer, rsj):
             case_sign_for(case_id=c.pk, actor=officer)
         if name == "C":
             Case.objects.filter(pk=c.pk).update(due_at=at(2, 23, 59))
+        if outcome == Outcome.AGREEMENT:
+            # The agreement took effect at the reply (mediation stamps the case when it
+            # does); issue 16: only such a case counts as an agreement.
+            Case.objects.filter(pk=c.pk).update(agreement_signed_at=reply_at)
         with time_machine.travel(reply_at, tick=False):
             _reply(c.pk, officer, outcome)
             case_approve(case_id=c.pk, actor=dispatcher)

@@ -68,9 +68,9 @@ def test_full_happy_path_logs_one_row_per_transition(
     case = case_reply(
         case_id=case.pk,
         actor=officer,
-        outcome=Outcome.AGREEMENT,
-        text="双方达成协议",
-        document="人民调解协议书 2026-001",
+        outcome=Outcome.HANDLED,
+        text="已答复当事人",
+        document="答复意见书 2026-001",
     )
     assert case.state == State.REPLIED
     case = case_approve(case_id=case.pk, actor=dispatcher)
@@ -151,16 +151,16 @@ def test_send_back_and_reopen_need_reasons(make_case, dispatcher, officer, rsj, 
     case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
     case_sign_for(case_id=case.pk, actor=officer)
     case_reply(
-        case_id=case.pk, actor=officer, outcome=Outcome.NOTICE, text="调解不成", document="告知书"
+        case_id=case.pk, actor=officer, outcome=Outcome.HANDLED, text="已答复", document="答复书"
     )
     with pytest.raises(ServiceError):
         case_send_back(case_id=case.pk, actor=dispatcher, reason="  ")
     assert (
-        case_send_back(case_id=case.pk, actor=dispatcher, reason="告知书不规范").state
+        case_send_back(case_id=case.pk, actor=dispatcher, reason="答复书不规范").state
         == State.ACCEPTED
     )
     case_reply(
-        case_id=case.pk, actor=officer, outcome=Outcome.NOTICE, text="调解不成", document="告知书"
+        case_id=case.pk, actor=officer, outcome=Outcome.HANDLED, text="已答复", document="答复书"
     )
     case_approve(case_id=case.pk, actor=dispatcher)
     with pytest.raises(ServiceError):
@@ -218,7 +218,7 @@ def test_reply_without_document_is_refused(make_case, dispatcher, officer, rsj):
     case_sign_for(case_id=case.pk, actor=officer)
     with pytest.raises(ServiceError) as exc:
         case_reply(
-            case_id=case.pk, actor=officer, outcome=Outcome.AGREEMENT, text="达成协议", document=""
+            case_id=case.pk, actor=officer, outcome=Outcome.HANDLED, text="已答复", document=""
         )
     assert "document" in exc.value.fields
     assert Case.objects.get(pk=case.pk).state == State.ACCEPTED

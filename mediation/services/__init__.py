@@ -68,7 +68,7 @@ from .legal import (
     legal_service_record,
 )
 from .mediators import conflict_declare, conflict_reasons, joint_mediation_set, mediator_assign
-from .replies import case_reply, case_start_mediation
+from .replies import ReplyBasis, case_reply, case_start_mediation, reply_basis
 from .sessions import session_book, session_record
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "WORKING_STATES",
     "AgreementPartyInput",
     "AgreementTermInput",
+    "ReplyBasis",
     "agreement_record",
     "agreement_sign",
     "case_reply",
@@ -117,6 +118,7 @@ __all__ = [
     "petition_rereview_request",
     "petition_review_decide",
     "petition_review_request",
+    "reply_basis",
     "session_book",
     "session_record",
     "term_mark_performed",
