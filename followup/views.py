@@ -4,10 +4,13 @@ service or selector, render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,13 +21,14 @@ from django.views.decorators.http import require_POST
 
 from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
-from luodian_platform.models import Township
+from luodian_platform.models import Department, Township
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.views import role_required
 from luodian_platform.workcal import local_date
 
-from . import exports, selectors, services
+from . import evaluation, exports, method, selectors, services
 from .models import Satisfaction, Visit
+from .periods import PeriodError
 
 
 @role_required(Role.FOLLOWUP)
@@ -134,22 +138,35 @@ def satisfaction_import_page(request):
     return render(request, "followup/import.html", {"form": form, "report": report})
 
 
-@login_required
-def evaluation_page(request):
-    county = selectors.may_see_county_ranking(request.user)
-    own = request.user.department_id if user_has_role(request.user, Role.OFFICER) else None
+def _evaluation_access(user) -> tuple[bool, int | None]:
+    """(sees the county, own department id) — or PermissionDenied."""
+    county = selectors.may_see_county_ranking(user)
+    own = user.department_id if user_has_role(user, Role.OFFICER) else None
     if not county and own is None:
         raise PermissionDenied
-    period = selectors.period_from(request.GET)
-    only = None if county else own
-    departments, townships = selectors.evaluation_tables(
-        period=period, department=only, townships=county
+    return county, own
+
+
+def _period_or_error(request):
+    """(period, None) or (None, error) — an invalid period is a form error, not a fallback."""
+    try:
+        return selectors.period_from(request.GET), None
+    except PeriodError as exc:
+        return None, exc
+
+
+@login_required
+def evaluation_page(request):
+    county, own = _evaluation_access(request.user)
+    period, error = _period_or_error(request)
+    context = {"county": county, "period": period, "period_error": error}
+    if error is not None:
+        return render(request, "followup/evaluation.html", context, status=400)
+    result = evaluation.evaluate(
+        period=period, department=None if county else own, townships=county
     )
     if request.GET.get("format") == "xlsx":
-        tables = [(_("部门考评"), departments)]
-        if county:
-            tables.append((_("乡镇考评"), townships))
-        body = exports.evaluation_workbook(period=period, tables=tables)
+        body = exports.evaluation_workbook(result=result, county=county)
         response = HttpResponse(
             body,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -162,11 +179,97 @@ def evaluation_page(request):
         request,
         "followup/evaluation.html",
         {
+            **context,
+            "result": result,
+            "departments": result.departments,
+            "townships": result.townships,
+            "department_columns": method.DEPARTMENT_COLUMNS,
+            "township_columns": method.TOWNSHIP_COLUMNS,
+            "centre_columns": method.CENTRE_COLUMNS,
+            "period_query": urlencode(period.as_params()),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def evaluation_method_page(request):
+    """考评办法: what supervisors read before they accept a ranking."""
+    _evaluation_access(request.user)
+    return render(
+        request,
+        "followup/evaluation_method.html",
+        {"method": method.method(), "figures": method.FIGURES},
+    )
+
+
+CASE_HEADERS = [
+    gettext_lazy("案件编号"),
+    gettext_lazy("标题"),
+    gettext_lazy("承办部门"),
+    gettext_lazy("乡镇街道"),
+    gettext_lazy("状态"),
+    gettext_lazy("登记时间"),
+    gettext_lazy("办理时限"),
+    gettext_lazy("办结时间"),
+    gettext_lazy("办理结果"),
+    gettext_lazy("答复文书"),
+]
+
+
+@login_required
+def evaluation_cases_page(request):
+    """The cases behind one figure of one unit (click-through from the tables), exportable."""
+    county, own = _evaluation_access(request.user)
+    by, figure = request.GET.get("by", ""), request.GET.get("figure", "")
+    try:
+        key = int(request.GET.get("key", ""))
+    except ValueError:
+        raise Http404 from None
+    if by not in ("department", "township") or figure not in method.FIGURES:
+        raise Http404
+    if not county and (by != "department" or key != own):
+        raise Http404
+    period, error = _period_or_error(request)
+    if error is not None:
+        return render(
+            request,
+            "followup/evaluation_cases.html",
+            {"period_error": error, "period": None},
+            status=400,
+        )
+    model = Department if by == "department" else Township
+    unit = model.objects.filter(pk=key).first()
+    if unit is None:
+        raise Http404
+    cases = (
+        evaluation.figure_cases(user=request.user, period=period, by=by, key=key, figure=figure)
+        .select_related("department", "township", "category")
+        .defer("facts", "request", "reply_text", "reject_reason")
+        .order_by("-created_at", "-id")
+    )
+    title = f"{unit.name} · {method.FIGURES[figure]} · {period.label}"
+    if request.GET.get("format") == "xlsx":
+        body = exports.cases_workbook(
+            title=title, headers=[str(h) for h in CASE_HEADERS], cases=cases.iterator()
+        )
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="evaluation-{by}-{key}-{figure}-{period.start}.xlsx"'
+        )
+        return response
+    page = Paginator(cases, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "followup/evaluation_cases.html",
+        {
+            "title": title,
             "period": period,
-            "county": county,
-            "departments": departments,
-            "townships": townships,
-            "columns": selectors.EVAL_COLUMNS,
+            "page": page,
+            "cases": page.object_list,
             "query": request.GET.urlencode(),
         },
     )
@@ -193,7 +296,14 @@ class CourtFilingForm(forms.Form):
 
 @role_required(Role.SUPERVISOR)
 def dashboard(request):
-    period = selectors.period_from(request.GET)
+    period, error = _period_or_error(request)
+    if error is not None:
+        return render(
+            request,
+            "followup/dashboard.html",
+            {"period": None, "period_error": error, "filing_form": CourtFilingForm()},
+            status=400,
+        )
     data = selectors.dashboard(user=request.user, period=period)
     return render(
         request,

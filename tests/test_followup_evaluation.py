@@ -101,7 +101,8 @@ def test_evaluation_figures_equal_the_hand_computed_values(march, rsj):
     assert row.avg_agreement_hours == pytest.approx((2.5 + 48) / 2)
     assert row.median_hours == pytest.approx(25.0)  # 2.5, 25, 48
     assert row.satisfaction_rate == pytest.approx(2 / 3, abs=1e-4)
-    assert (row.dispatches, row.returns, row.routing_accuracy) == (3, 0, 1.0)
+    # Issue 16: routing accuracy is the dispatch centre's; the department has no returns.
+    assert (row.returns, row.bad_returns) == (0, 0)
     assert row.rank >= 1 and row.score > 0
 
 
@@ -116,10 +117,18 @@ def test_township_evaluation_has_lawsuits_per_10000(march):
 def test_weights_are_editable_and_change_the_score(march, rsj):
     from followup.models import EvaluationWeight
 
+    from dispatch.models import Supervision
+
+    # Issue 16: lateness is in the on-time rate (no separate "overdue" deduction); an urge
+    # is a deduction whose weight the administrator edits.
+    Supervision.objects.create(
+        case=march["C"], department=rsj, level=1, message="催办", response_due_at=at(5, 9)
+    )
+    Supervision.objects.filter(case=march["C"]).update(created_at=at(5, 9))
     before = next(r for r in evaluation(period=MARCH, by="department") if r.key == rsj.pk).score
-    EvaluationWeight.objects.create(metric="overdue", weight=10)
+    EvaluationWeight.objects.create(metric="urges", weight=10)
     after = next(r for r in evaluation(period=MARCH, by="department") if r.key == rsj.pk).score
-    assert after == pytest.approx(before - 9)
+    assert after == pytest.approx(before - 9.5)
 
 
 def test_excel_export_holds_the_same_figures(client, march, supervisor, rsj):
@@ -129,15 +138,16 @@ def test_excel_export_holds_the_same_figures(client, march, supervisor, rsj):
     )
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["部门考评", "乡镇考评"]
+    # Issue 16: the dispatch centre's routing and the method travel with the tables.
+    assert wb.sheetnames == ["部门考评", "乡镇考评", "调度中心", "考评办法"]
     ws = wb["部门考评"]
     headers = [c.value for c in ws[2]]
-    assert headers[:4] == ["排名", "单位", "受理件数", "办结件数"]
+    assert headers[:6] == ["排名", "单位", "标注", "工作量", "受理件数", "办结件数"]
     line = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[1] == rsj.name)
     row = dict(zip(headers, line, strict=True))
     assert (row["受理件数"], row["办结件数"]) == (3, 3)
     assert row["按期办结率"] == pytest.approx(0.6667) and row["满意率"] == pytest.approx(0.6667)
-    assert row["登记至签订协议平均时长(小时)"] == pytest.approx(25.25)
+    assert row["登记至协议生效平均时长(小时)"] == pytest.approx(25.25)
 
 
 def test_department_officer_sees_only_own_row_unless_permitted(client, march, officer, clerk):
@@ -146,7 +156,7 @@ def test_department_officer_sees_only_own_row_unless_permitted(client, march, of
     page = client.get(url, {"period": "month", "date": "2026-03-15"}).content.decode()
     assert "县人社局" in page and "县司法局" not in page and "乡镇考评" not in page
     xlsx = client.get(url, {"format": "xlsx"})
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["部门考评"]
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["部门考评", "考评办法"]
     officer.user_permissions.add(Permission.objects.get(codename="view_county_ranking"))
     officer = User.objects.get(pk=officer.pk)
     client.force_login(officer)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import SatisfactionImportView
+from .views import EvaluationView, SatisfactionImportView
 
 urlpatterns = [
     path(
@@ -8,4 +8,5 @@ urlpatterns = [
         SatisfactionImportView.as_view(),
         name="followup-satisfaction-import",
     ),
+    path("followup/evaluation/", EvaluationView.as_view(), name="followup-evaluation"),
 ]

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import dataclasses
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from intake.models import Channel
+from luodian_platform.errors import NotAllowed, ServiceError
+from luodian_platform.roles import Role, user_has_role
 
-from .. import services
+from .. import evaluation, services
+from ..periods import PeriodError, period_from
 
 
 class ImportRowSerializer(serializers.Serializer):
@@ -49,3 +58,63 @@ class SatisfactionImportView(APIView):
         rows = services.parse_import_csv(v["file"].read()) if v.get("file") else v["rows"]
         report = services.satisfaction_import(rows=rows, actor=request.user, channel=v["channel"])
         return Response(ImportReportSerializer(report).data)
+
+
+def _row_json(row, by: str, period_query: str) -> dict:
+    data = {
+        k: v for k, v in dataclasses.asdict(row).items() if k != "parts" and not isinstance(v, dict)
+    }
+    data["status_label"] = row.status_label
+    data["parts"] = [dataclasses.asdict(p) for p in row.parts]
+    if row.key is not None:
+        data["cases_url"] = (
+            reverse("followup:evaluation_cases") + f"?by={by}&key={row.key}&{period_query}"
+        )
+    return data
+
+
+class EvaluationView(APIView):
+    """GET the evaluation (考评) for a period: the method with its weights, the department
+    table, and for the county the township table (万人成诉率) and the dispatch centre's
+    routing figures. Same figures as the page and the Excel export. An invalid period
+    answers 400 with a Chinese message."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, enum=["month", "quarter", "year", "custom"]),
+            OpenApiParameter("date", str),
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+            OpenApiParameter("year", str),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        county = evaluation.may_see_county_ranking(request.user)
+        own = request.user.department_id if user_has_role(request.user, Role.OFFICER) else None
+        if not county and own is None:
+            raise NotAllowed(_("您没有权限查看考评。"))
+        try:
+            period = period_from(request.query_params)
+        except PeriodError as exc:
+            raise ServiceError(
+                exc.message, code="invalid_period", fields={exc.field: exc.message}
+            ) from None
+        result = evaluation.evaluate(
+            period=period, department=None if county else own, townships=county
+        )
+        pq = urlencode(period.as_params())
+        return Response(
+            {
+                "period": {
+                    "start": period.start,
+                    "end": period.end,
+                    "label": period.label,
+                },
+                "method": result.method,
+                "departments": [_row_json(r, "department", pq) for r in result.departments],
+                "townships": [_row_json(r, "township", pq) for r in result.townships],
+                "centre": dataclasses.asdict(result.centre) if result.centre else None,
+                "county_lawsuit_rate": result.county_lawsuit_rate,
+            }
+        )
