@@ -7,7 +7,8 @@ Units are scored on what they did in the period:
 
 * **Volume** = the unit's cases that concern the period: received in it, closed in it, or
   still in handling past their deadline at its end. A unit with no volume has **无数据**:
-  no score, no rank. A unit below the minimum volume is ranked but marked (样本不足).
+  no score, no rank. A unit below the minimum volume is ranked after the units that reach
+  it, and marked (样本不足).
 * **Rates** earn up to their weight; the weights of the rates that apply (a rate applies
   when its denominator is not zero) are re-normalised to 100. A unit with volume but no
   applicable rate (all its cases still in time) is listed but not ranked.
@@ -603,14 +604,21 @@ def explain(row: EvalRow, table: str, w: dict[str, Decimal]) -> None:
 
 
 def rank(rows, table: str, w: dict[str, Decimal]) -> list[EvalRow]:
-    """Units with a score ranked by it (ties share a rank), then the unscored ones."""
+    """Units with enough volume ranked by score, then those below the minimum volume (ranked
+    on, marked: a unit with two cases must not outrank one that carried the year's work),
+    then the unscored ones. Ties share a rank."""
     rows = list(rows)
     for row in rows:
         _fill_rates(row)
         explain(row, table, w)
-    scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-r.score, r.name))
+    scored = sorted(
+        (r for r in rows if r.score is not None),
+        key=lambda r: (r.status == "low_volume", -r.score, r.name),
+    )
     for i, row in enumerate(scored):
-        row.rank = scored[i - 1].rank if i and row.score == scored[i - 1].score else i + 1
+        prev = scored[i - 1] if i else None
+        tie = prev is not None and (prev.score, prev.status) == (row.score, row.status)
+        row.rank = prev.rank if tie else i + 1
     unscored = sorted((r for r in rows if r.score is None), key=lambda r: (r.status, r.name))
     return scored + unscored
 

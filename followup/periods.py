@@ -70,12 +70,13 @@ def period_from(params, today: dt.date | None = None) -> Period:
     ``period`` are a custom range. A period that has not begun yet is refused."""
     today = today or local_date()
     kind = (params.get("period") or "").strip()
+    by_year = False
     if not kind and (params.get("year") or "").strip():
         raw = params["year"].strip()
         if not (raw.isdigit() and len(raw) == 4):
             raise PeriodError("year", _("年份「%(v)s」无效,请填写四位年份。") % {"v": raw[:20]})
         params = {"period": "year", "date": f"{raw}-01-01"}
-        kind = "year"
+        kind, by_year = "year", True
     if not kind:
         kind = "custom" if (params.get("start") or params.get("end")) else "month"
     if kind not in KINDS:
@@ -104,7 +105,7 @@ def period_from(params, today: dt.date | None = None) -> Period:
             end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
             period = Period(start, end, _("%(y)s年%(m)s月") % {"y": ref.year, "m": ref.month})
     if period.start > today:
-        field = "start" if kind == "custom" else ("year" if "year" in params else "date")
+        field = "start" if kind == "custom" else ("year" if by_year else "date")
         raise PeriodError(
             field,
             _("所选期间(%(l)s)尚未开始,不能考评未来的期间。") % {"l": period.label},

@@ -870,6 +870,17 @@ MATRIX: dict[str, Rule] = {
         {"officer", "dispatcher", "supervisor", "admin"},
         note="officers see their own department's line; the county roles the ranking",
     ),
+    "followup:evaluation_method": page({"officer", "dispatcher", "supervisor", "admin"}),
+    "followup:evaluation_cases": page(
+        {"officer", "dispatcher", "supervisor", "admin"},
+        data=lambda w: {"by": "department", "key": w.case.department_id, "figure": "received"},
+        note="officers: their own department's lists only (another department's key: 404, "
+        "tests/test_followup_ranking.py)",
+    ),
+    "api:followup-evaluation": api(
+        {"officer", "dispatcher", "supervisor", "admin"},
+        note="officers see their own department's line; the county roles the ranking",
+    ),
     "followup:court_filing": page(
         {"supervisor", "admin"},
         method="post",
