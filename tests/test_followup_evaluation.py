@@ -115,9 +115,8 @@ def test_township_evaluation_has_lawsuits_per_10000(march):
 
 
 def test_weights_are_editable_and_change_the_score(march, rsj):
-    from followup.models import EvaluationWeight
-
     from dispatch.models import Supervision
+    from followup.models import EvaluationWeight
 
     # Issue 16: lateness is in the on-time rate (no separate "overdue" deduction); an urge
     # is a deduction whose weight the administrator edits.
