@@ -5,8 +5,8 @@ the tables, the Excel export and the API, so the three cannot disagree with the 
 
 Units are scored on what they did in the period:
 
-* **Volume** = the unit's cases that concern the period: received in it, closed in it, or
-  still in handling past their deadline at its end. A unit with no volume has **无数据**:
+* **Volume** (件次) = received in the period + closed in it + still in handling past the
+  deadline at its end (additive over days, so long periods come from the roll-up). A unit with no volume has **无数据**:
   no score, no rank. A unit below the minimum volume is ranked after the units that reach
   it, and marked (样本不足).
 * **Rates** earn up to their weight; the weights of the rates that apply (a rate applies
@@ -61,6 +61,7 @@ from django.utils.translation import gettext_lazy as _
 from intake.models import HANDLING_STATES, Case, CaseEvent, Channel, Outcome
 from luodian_platform.models import Department, Township
 from luodian_platform.roles import Role, user_has_role
+from luodian_platform.workcal import local_date
 
 from .method import EVAL_COLUMNS as EVAL_COLUMNS
 from .method import FIGURES as FIGURES
@@ -71,7 +72,14 @@ from .method import (
     method,
     weights,
 )
-from .models import POSITIVE_SATISFACTION, CourtFiling, SatisfactionResult, Visit
+from .models import (
+    POSITIVE_SATISFACTION,
+    CourtFiling,
+    DailyStat,
+    RollupDay,
+    SatisfactionResult,
+    Visit,
+)
 from .periods import Period
 
 # --- rows -----------------------------------------------------------------------------------
@@ -239,23 +247,81 @@ def case_conditions(period: Period, now: dt.datetime | None = None) -> dict[str,
     }
 
 
-CASE_COUNTS = ("volume", "received", "handled", "on_time", "late", "open_late", "due")
-CASE_COUNTS += ("agreements", "mediated", "screening")
+# Additive per-day figures (rolled up nightly); the open-late snapshot is read separately.
+CASE_COUNTS = ("received", "handled", "on_time", "late", "agreements", "mediated", "screening")
+RATING_COUNTS = ("visits_rated", "visits_positive", "hotline_rated", "hotline_positive")
 
 
 def _case_figures(cases: QuerySet[Case], cond: dict[str, Q]) -> QuerySet:
-    """One pass over the cases that concern the period, grouped by (department, township)."""
+    """One pass over the cases received or closed in the (live part of the) period, grouped
+    by (department, township)."""
     return (
-        cases.filter(cond["volume"])
+        cases.filter(cond["received"] | cond["handled"])
         .values("department_id", "township_id")
         .annotate(
-            **{name: Count("id", filter=cond[name]) for name in CASE_COUNTS if name != "volume"},
-            volume=Count("id"),
+            **{name: Count("id", filter=cond[name]) for name in CASE_COUNTS},
             time_sum=Sum(HANDLING_TIME, filter=cond["handled"]),
             agreement_time_sum=Sum(AGREEMENT_TIME, filter=cond["agreements"]),
         )
         .order_by()
     )
+
+
+def _open_late(cases: QuerySet[Case], cond: dict[str, Q]) -> QuerySet:
+    """Still in handling past the deadline at the period's end (or now): a snapshot, live."""
+    return (
+        cases.filter(cond["open_late"])
+        .values("department_id", "township_id")
+        .annotate(open_late=Count("id"))
+        .order_by()
+    )
+
+
+def _rolled_figures(rolled: Period, unit_filter: Q) -> QuerySet:
+    """The same figures summed from the nightly roll-up over the rolled days."""
+    return (
+        DailyStat.objects.filter(unit_filter, date__range=(rolled.start, rolled.end))
+        .values("department_id", "township_id")
+        .annotate(
+            # before ``received`` is re-bound to its sum
+            screening=Coalesce(Sum("received", filter=Q(channel=Channel.SCREENING)), 0),
+            received=Sum("received"),
+            handled=Sum("closed"),
+            on_time=Sum("closed_on_time"),
+            late=Sum("closed_late"),
+            agreements=Sum("agreements"),
+            mediated=Sum("mediated"),
+            time_sum=Sum("handled_seconds"),
+            agreement_time_sum=Sum("agreement_seconds"),
+            visits_rated=Sum("visits_done"),
+            visits_positive=Sum("visits_positive"),
+            hotline_rated=Sum("hotline_rated"),
+            hotline_positive=Sum("hotline_positive"),
+        )
+        .order_by()
+    )
+
+
+def rollup_split(period: Period) -> tuple[Period | None, Period | None]:
+    """(days read from the roll-up, days computed live): the roll-up serves the period's
+    leading days up to the first day not rolled up (never today, still changing)."""
+    last = min(period.end, local_date() - dt.timedelta(days=1))
+    done = None
+    if last >= period.start:
+        days = set(
+            RollupDay.objects.filter(date__range=(period.start, last)).values_list(
+                "date", flat=True
+            )
+        )
+        day = period.start
+        while day <= last and day in days:
+            done, day = day, day + dt.timedelta(days=1)
+    if done is None:
+        return None, period
+    rolled = Period(period.start, done, period.label)
+    if done >= period.end:
+        return rolled, None
+    return rolled, Period(done + dt.timedelta(days=1), period.end, period.label)
 
 
 def _medians(handled: QuerySet[Case], by: str) -> dict[int, float]:
@@ -336,11 +402,10 @@ def _optional_model(app_label: str, name: str):
 SUPERVISION_KINDS = ((1, "urges"), (2, "supervisions"), (3, "notices"))
 
 
-def _other_figures(*, period: Period, townships: bool):
+def _other_figures(*, period: Period, live: Period | None, townships: bool):
     """Completed visits and 12345 results (rated / positive), urges / supervision orders /
     notices, corrections and court filings — grouped subqueries of one ``UNION ALL``:
     rows ``(dept, town, kind, n, pos)``."""
-    since, until = period.since, period.until
     positive = Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION))
 
     def grouped(qs, dept, town, kind, n, pos=None):
@@ -354,7 +419,16 @@ def _other_figures(*, period: Period, townships: bool):
     def label(text):
         return Value(text, output_field=CharField())
 
-    parts = [
+    parts = []
+    if live is not None:
+        parts += _rating_parts(live, grouped, label, positive)
+    parts += _record_parts(period, grouped, label, townships)
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _rating_parts(live: Period, grouped, label, positive) -> list:
+    since, until = live.since, live.until
+    return [
         grouped(
             Visit.objects.filter(status=Visit.Status.DONE, completed_at__range=(since, until)),
             F("case__department_id"),
@@ -372,6 +446,11 @@ def _other_figures(*, period: Period, townships: bool):
             positive,
         ),
     ]
+
+
+def _record_parts(period: Period, grouped, label, townships: bool) -> list:
+    since, until = period.since, period.until
+    parts = []
     supervision = _optional_model("dispatch", "Supervision")
     if supervision is not None:
         parts.append(
@@ -411,7 +490,7 @@ def _other_figures(*, period: Period, townships: bool):
                 Sum(F("civil") + F("administrative")),
             )
         )
-    return parts[0].union(*parts[1:], all=True)
+    return parts
 
 
 def _centre(period: Period, return_rows: list[dict]) -> CentreRow:
@@ -440,15 +519,25 @@ def _centre(period: Period, return_rows: list[dict]) -> CentreRow:
 
 
 def evaluate(
-    *, period: Period, department: int | None = None, townships: bool = True
+    *,
+    period: Period,
+    department: int | None = None,
+    townships: bool = True,
+    use_rollup: bool = True,
 ) -> Evaluation:
     """Both tables (departments; with ``townships`` the townships and the centre's routing
     figures), scored and ranked by the method. ``department`` restricts the department table
-    to one row (a department officer's own). A fixed number of queries: units (2), weights,
-    one conditional aggregate over cases, medians (one per table), returns, reopens, one
-    ``UNION ALL`` of the other tables, dispatch records."""
+    to one row (a department officer's own).
+
+    Closed days that the nightly roll-up covers are read from ``DailyStat``; the rest (today,
+    days not rolled up yet) live with the same definitions (``use_rollup=False``: all live).
+    A fixed number of queries whatever the number of cases: weights, rolled days, units (2),
+    roll-up sums, one conditional aggregate over the live cases, the open-late snapshot,
+    medians (one per table), returns, reopens, one ``UNION ALL`` of the other tables,
+    dispatch records."""
     w = weights()
     cond = case_conditions(period)
+    rolled, live = rollup_split(period) if use_rollup else (None, period)
     departments = Department.objects.filter(is_active=True).order_by("code")
     if department is not None:
         departments = departments.filter(pk=department)
@@ -464,18 +553,30 @@ def evaluate(
             out.append(tables["township"][township_id])
         return out
 
-    cases = Case.objects.filter(
-        Q(department_id__in=list(tables["department"]))
-        | Q(township_id__in=list(tables["township"]))
+    unit_filter = Q(department_id__in=list(tables["department"])) | Q(
+        township_id__in=list(tables["township"])
     )
+    cases = Case.objects.filter(unit_filter)
+    figure_rows: list[dict] = []
+    if rolled is not None:
+        for r in _rolled_figures(rolled, unit_filter):
+            # seconds in the roll-up; microseconds in the live sums
+            r["time_sum"] = (r["time_sum"] or 0) * 1e6
+            r["agreement_time_sum"] = (r["agreement_time_sum"] or 0) * 1e6
+            figure_rows.append(r)
+    if live is not None:
+        figure_rows += list(_case_figures(cases, case_conditions(live)))
     sums: dict[int, list[float]] = defaultdict(lambda: [0, 0])
-    for r in _case_figures(cases, cond):
+    for r in figure_rows:
         for row in targets(r["department_id"], r["township_id"]):
-            for name in CASE_COUNTS:
-                setattr(row, name, getattr(row, name) + r[name])
+            for name in CASE_COUNTS + RATING_COUNTS:
+                setattr(row, name, getattr(row, name) + (r.get(name) or 0))
             acc = sums[id(row)]
             acc[0] += _microseconds(r["time_sum"])
             acc[1] += _microseconds(r["agreement_time_sum"])
+    for r in _open_late(cases, cond):
+        for row in targets(r["department_id"], r["township_id"]):
+            row.open_late += r["open_late"]
     for by, table in tables.items():
         if not table:
             continue
@@ -504,7 +605,7 @@ def evaluate(
             row.upheld_returns += r["n"] if upheld else 0
             row.bad_returns += r["n"] if bad else 0
 
-    for r in _other_figures(period=period, townships=bool(units["township"])):
+    for r in _other_figures(period=period, live=live, townships=bool(units["township"])):
         if not r["kind"]:
             continue
         for row in targets(r["dept"], r["town"]):
@@ -552,6 +653,9 @@ def lawsuit_score(rate: float | None, county: float | None) -> float | None:
 
 
 def _fill_rates(row: EvalRow) -> None:
+    # 件次: additive over days, so a year is read from the roll-up (a case received and
+    # closed in the period counts twice: it was work twice).
+    row.volume = row.received + row.handled + row.open_late
     row.due = row.handled + row.open_late
     row.overdue = row.late + row.open_late
     row.on_time_rate = _ratio(row.on_time, row.due)
@@ -627,74 +731,3 @@ def may_see_county_ranking(user) -> bool:
     return user_has_role(user, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN) or user.has_perm(
         "followup.view_county_ranking"
     )
-
-
-# --- click-through: the cases behind a figure -------------------------------------------------
-
-
-def figure_cases(*, user, period: Period, by: str, key: int, figure: str) -> QuerySet[Case]:
-    """The cases behind one figure of one unit (the same conditions as the aggregates),
-    among the cases ``user`` may see. Counts of records (ratings, urges, returns…) list the
-    cases those records concern."""
-    if by not in TABLE_INDICATORS or figure not in FIGURES:
-        return Case.objects.none()
-    since, until = period.since, period.until
-    base = Case.objects.visible_to(user)
-    dim = {f"{by}_id": key}
-    case_dim = {f"case__{by}_id": key}
-    cond = case_conditions(period)
-    if figure in cond:
-        return base.filter(cond[figure], **dim)
-    if figure in ("rated", "visits_rated", "positive"):
-        pos = {"satisfaction__in": POSITIVE_SATISFACTION} if figure == "positive" else {}
-        visits = Visit.objects.filter(
-            status=Visit.Status.DONE, completed_at__range=(since, until), **case_dim, **pos
-        ).values("case_id")
-        q = Q(pk__in=visits)
-        if figure != "visits_rated":
-            q |= Q(
-                pk__in=SatisfactionResult.objects.filter(
-                    rated_at__range=(since, until), **case_dim, **pos
-                ).values("case_id")
-            )
-        return base.filter(q)
-    if figure == "hotline_rated":
-        return base.filter(
-            pk__in=SatisfactionResult.objects.filter(
-                rated_at__range=(since, until), **case_dim
-            ).values("case_id")
-        )
-    rec_dim = case_dim if by == "township" else {"department_id": key}
-    if figure in ("urges", "supervisions", "notices"):
-        level = {attr: level for level, attr in SUPERVISION_KINDS}[figure]
-        model = _optional_model("dispatch", "Supervision")
-        return base.filter(
-            pk__in=model.objects.filter(
-                created_at__range=(since, until), level=level, **rec_dim
-            ).values("case_id")
-        )
-    if figure == "corrections":
-        model = _optional_model("dispatch", "Correction")
-        return base.filter(
-            pk__in=model.objects.filter(created_at__range=(since, until), **rec_dim).values(
-                "case_id"
-            )
-        )
-    if figure == "rework":
-        return base.filter(
-            pk__in=CaseEvent.objects.filter(
-                at__range=(since, until), transition="reopen", **case_dim
-            ).values("case_id")
-        )
-    # returns, bad_returns, upheld_returns
-    returns = returns_in(period)
-    if by == "township":
-        returns = returns.filter(case__township_id=key)
-    else:
-        code = Department.objects.filter(pk=key).values_list("code", flat=True).first()
-        returns = returns.filter(code=code)
-    if figure == "bad_returns":
-        returns = returns.filter(next_code=F("code"))
-    elif figure == "upheld_returns":
-        returns = returns.filter(next_code__isnull=False).exclude(next_code=F("code"))
-    return base.filter(pk__in=returns.values("case_id"))

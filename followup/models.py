@@ -313,8 +313,12 @@ class SatisfactionResult(models.Model):
 
 
 class DailyStat(models.Model):
-    """Nightly roll-up (每日统计): one row per day × department × township × category ×
-    channel, for dashboards' trends over long periods without scanning cases."""
+    """Nightly roll-up (每日统计): one row per day × department × township (the case's; for
+    a visit or a 12345 result, its case's), for the evaluation and trends over long periods
+    without scanning cases. The figures are the evaluation's own definitions
+    (``followup.evaluation``) for that day, so a closed day read from here equals the same day
+    computed live. *Why this grain:* the evaluation groups by unit; a finer grain (category ×
+    channel) made a year 4× more rows to sum and nothing read it."""
 
     date = models.DateField(_("日期"), db_index=True)
     department = models.ForeignKey(
@@ -323,36 +327,58 @@ class DailyStat(models.Model):
     township = models.ForeignKey(
         Township, null=True, on_delete=models.CASCADE, verbose_name=_("乡镇街道")
     )
-    category = models.ForeignKey(
-        Category, null=True, on_delete=models.CASCADE, verbose_name=_("类别")
-    )
-    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("来源渠道"))
     received = models.PositiveIntegerField(default=0, verbose_name=_("受理数"))
+    # Received through the departments' screening channel (排查).
+    screening = models.PositiveIntegerField(default=0, verbose_name=_("排查受理数"))
     closed = models.PositiveIntegerField(default=0, verbose_name=_("办结数"))
+    # Replied (else closed) no later than the deadline / after it.
     closed_on_time = models.PositiveIntegerField(default=0, verbose_name=_("按时办结数"))
+    closed_late = models.PositiveIntegerField(default=0, verbose_name=_("超期办结数"))
+    # Closed with an agreement that took effect / with an agreement or a notice.
     agreements = models.PositiveIntegerField(default=0, verbose_name=_("达成协议数"))
+    mediated = models.PositiveIntegerField(default=0, verbose_name=_("协议或告知书办结数"))
+    # Sums (seconds) of registration → closing over ``closed`` and registration → agreement
+    # effective over ``agreements``: averages over any period are sum ÷ count.
+    handled_seconds = models.FloatField(default=0, verbose_name=_("办理时长合计(秒)"))
+    agreement_seconds = models.FloatField(default=0, verbose_name=_("至协议生效时长合计(秒)"))
     visits_done = models.PositiveIntegerField(default=0, verbose_name=_("完成回访数"))
     visits_positive = models.PositiveIntegerField(default=0, verbose_name=_("满意回访数"))
+    hotline_rated = models.PositiveIntegerField(default=0, verbose_name=_("12345评价数"))
+    hotline_positive = models.PositiveIntegerField(default=0, verbose_name=_("12345满意数"))
 
     class Meta:
         verbose_name = _("每日统计")
         verbose_name_plural = _("每日统计")
         constraints = [
-            # "All departments/townships/categories" (NULL) is one row per day, on every
-            # database: the portable form of NULLS NOT DISTINCT.
+            # "No department/township" (NULL) is one row per day, on every database: the
+            # portable form of NULLS NOT DISTINCT (as main's other constraints).
             models.UniqueConstraint(
                 "date",
                 Coalesce("department", Value(0)),
                 Coalesce("township", Value(0)),
-                Coalesce("category", Value(0)),
-                "channel",
-                name="daily_stat_unique",
+                name="daily_stat_unit_unique",
                 violation_error_message=_("该日的这一组统计已存在。"),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.received}/{self.closed}"
+
+
+class RollupDay(models.Model):
+    """A day whose ``DailyStat`` rows are complete: the evaluation reads a period's days from
+    the roll-up only up to the first day missing here, and computes the rest live."""
+
+    date = models.DateField(_("日期"), unique=True)
+    rolled_at = models.DateTimeField(_("汇总时间"), default=timezone.now)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+
+    class Meta:
+        verbose_name = _("已汇总日期")
+        verbose_name_plural = _("已汇总日期")
+
+    def __str__(self) -> str:
+        return str(self.date)
 
 
 class CourtFiling(models.Model):

@@ -101,10 +101,13 @@ def sweep_reminders() -> int:
 def rollup_daily_stats(day: str | None = None) -> int:
     from luodian_platform.workcal import local_date
 
-    from .stats import rollup
+    from .stats import ROLLUP_REFRESH_DAYS, rollup, rollup_range
 
-    target = dt.date.fromisoformat(day) if day else local_date() - dt.timedelta(days=1)
-    return rollup(target)
+    if day:
+        return rollup(dt.date.fromisoformat(day))
+    # Yesterday, and the days before it again: late changes to recent days are absorbed.
+    yesterday = local_date() - dt.timedelta(days=1)
+    return rollup_range(yesterday - dt.timedelta(days=ROLLUP_REFRESH_DAYS - 1), yesterday)
 
 
 def beat_entries() -> dict:

@@ -26,7 +26,7 @@ from luodian_platform.roles import Role, user_has_role
 from luodian_platform.views import role_required
 from luodian_platform.workcal import local_date
 
-from . import evaluation, exports, method, selectors, services
+from . import drilldown, evaluation, exports, method, selectors, services
 from .models import Satisfaction, Visit
 from .periods import PeriodError
 
@@ -243,7 +243,7 @@ def evaluation_cases_page(request):
     if unit is None:
         raise Http404
     cases = (
-        evaluation.figure_cases(user=request.user, period=period, by=by, key=key, figure=figure)
+        drilldown.figure_cases(user=request.user, period=period, by=by, key=key, figure=figure)
         .select_related("department", "township", "category")
         .defer("facts", "request", "reply_text", "reject_reason")
         .order_by("-created_at", "-id")

@@ -650,7 +650,17 @@ class CaseEvent(models.Model):
         verbose_name = _("案件流转记录")
         verbose_name_plural = _("案件流转记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
+            # The evaluation reads a period's returns and reopens live (a return's fate
+            # depends on the next dispatch): a small partial index instead of a scan of
+            # the whole log.
+            models.Index(
+                fields=["at"],
+                name="caseevent_eval_at_idx",
+                condition=Q(transition__in=["return_case", "reopen"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transition} {self.from_state}->{self.to_state}"

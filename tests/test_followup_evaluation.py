@@ -141,7 +141,7 @@ def test_excel_export_holds_the_same_figures(client, march, supervisor, rsj):
     assert wb.sheetnames == ["部门考评", "乡镇考评", "调度中心", "考评办法"]
     ws = wb["部门考评"]
     headers = [c.value for c in ws[2]]
-    assert headers[:6] == ["排名", "单位", "标注", "工作量", "受理件数", "办结件数"]
+    assert headers[:6] == ["排名", "单位", "标注", "工作量(件次)", "受理件数", "办结件数"]
     line = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[1] == rsj.name)
     row = dict(zip(headers, line, strict=True))
     assert (row["受理件数"], row["办结件数"]) == (3, 3)

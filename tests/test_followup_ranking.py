@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 
 from dispatch.models import Supervision
 from dispatch.services import case_approve, case_dispatch, case_return, case_sign_for
-from followup.evaluation import evaluate, figure_cases
+from followup.drilldown import figure_cases
+from followup.evaluation import evaluate
 from followup.models import CourtFiling, SatisfactionResult, Visit
 from followup.periods import Period, PeriodError, period_from
 from followup.services import visit_record
@@ -200,7 +201,7 @@ def test_department_table_equals_the_hand_computed_figures_and_order(world, rsj,
     zjj, gaj = world["zjj"], world["gaj"]
 
     r = rows[rsj.pk]
-    assert (r.volume, r.received, r.handled, r.on_time, r.open_late, r.due) == (5, 5, 5, 5, 0, 5)
+    assert (r.volume, r.received, r.handled, r.on_time, r.open_late, r.due) == (10, 5, 5, 5, 0, 5)
     assert (r.agreements, r.mediated) == (1, 2)
     assert (r.visits_rated, r.visits_positive, r.hotline_rated, r.hotline_positive) == (2, 2, 1, 0)
     assert (r.on_time_rate, r.success_rate, r.satisfaction_rate) == (1.0, 0.5, 0.6667)
@@ -212,14 +213,14 @@ def test_department_table_equals_the_hand_computed_figures_and_order(world, rsj,
 
     s = rows[sfj.pk]
     # S1 open past its deadline, S2 on time, U1 in time: on time 1 ÷ (1 closed + 1 overdue)
-    assert (s.volume, s.received, s.handled, s.on_time, s.open_late, s.due) == (3, 3, 1, 1, 1, 2)
+    assert (s.volume, s.received, s.handled, s.on_time, s.open_late, s.due) == (5, 3, 1, 1, 1, 2)
     assert (s.on_time_rate, s.success_rate, s.satisfaction_rate) == (0.5, None, None)
     assert (s.urges, s.supervisions, s.notices, s.returns) == (1, 1, 0, 0)
     # only the on-time rate applies: 50 − 0.5 (urge) − 1 (supervision order) = 48.5
     assert (s.score, s.status, s.rank) == (48.5, "low_volume", 3)
 
     g = rows[gaj.pk]
-    assert (g.volume, g.handled, g.on_time, g.due, g.on_time_rate) == (2, 1, 1, 1, 1.0)
+    assert (g.volume, g.handled, g.on_time, g.due, g.on_time_rate) == (3, 1, 1, 1, 1.0)
     # two returns, each followed by a dispatch back to gaj (the second one forced)
     assert (g.returns, g.bad_returns, g.upheld_returns) == (2, 2, 0)
     assert (g.score, g.status, g.rank) == (96.0, "low_volume", 2)  # 100 − 2 × 2
@@ -261,18 +262,24 @@ def test_township_table_equals_the_hand_computed_figures_and_order(world):
     assert result.county_lawsuit_rate == 0.24
 
     lp = rows[longping.pk]
-    assert (lp.volume, lp.handled, lp.agreements, lp.filings, lp.population) == (5, 5, 1, 4, 119000)
+    assert (lp.volume, lp.handled, lp.agreements, lp.filings, lp.population) == (
+        10,
+        5,
+        1,
+        4,
+        119000,
+    )
     assert lp.lawsuit_rate == 0.34  # 4 × 10000 ÷ 119000 = 0.336
     assert lp.lawsuit_score == round(0.24 / 0.34, 4)  # above the county level: 0.7059
     # 30×1 + 20×0.5 + 30×0.6667 + 20×0.7059 = 74.119
     assert (lp.score, lp.rank, lp.status) == (74.12, 1, "ranked")
 
     hx = rows[hexing.pk]
-    assert (hx.volume, hx.on_time_rate, hx.lawsuit_rate, hx.lawsuit_score) == (3, 0.5, 0.0, 1.0)
+    assert (hx.volume, hx.on_time_rate, hx.lawsuit_rate, hx.lawsuit_score) == (5, 0.5, 0.0, 1.0)
     assert (hx.score, hx.rank, hx.status) == (70.0, 3, "low_volume")  # (15 + 20) ÷ 50 × 100
 
     by = rows[bianyang.pk]
-    assert (by.volume, by.on_time_rate, by.filings, by.lawsuit_score) == (2, 1.0, None, None)
+    assert (by.volume, by.on_time_rate, by.filings, by.lawsuit_score) == (3, 1.0, None, None)
     assert (by.score, by.rank, by.status) == (100.0, 2, "low_volume")
     assert [r.key for r in result.townships[:3]] == [longping.pk, bianyang.pk, hexing.pk]
     assert all(r.status == "no_data" and r.rank is None for r in result.townships[3:])
@@ -326,7 +333,7 @@ def test_page_excel_and_api_agree(world, client, api, supervisor, rsj, sfj):
     )
     assert "万人成诉率" in html and "0.34" in _page_rows(html, "township")[longping.pk]
     assert data["centre"]["routing_accuracy"] == round(12 / 13, 4)
-    assert data["method"]["minimum_volume"] == 5
+    assert data["method"]["minimum_volume"] == 10
 
 
 def excel_lawsuit(wb, name):
