@@ -277,15 +277,15 @@ def _open_late(cases: QuerySet[Case], cond: dict[str, Q]) -> QuerySet:
     )
 
 
-def _rolled_figures(rolled: Period, unit_filter: Q) -> QuerySet:
-    """The same figures summed from the nightly roll-up over the rolled days."""
+def _rolled_figures(rolled: Period) -> QuerySet:
+    """The same figures summed from the nightly roll-up over the rolled days (rows of units
+    not in the tables are ignored by the caller)."""
     return (
-        DailyStat.objects.filter(unit_filter, date__range=(rolled.start, rolled.end))
+        DailyStat.objects.filter(date__range=(rolled.start, rolled.end))
         .values("department_id", "township_id")
         .annotate(
-            # before ``received`` is re-bound to its sum
-            screening=Coalesce(Sum("received", filter=Q(channel=Channel.SCREENING)), 0),
             received=Sum("received"),
+            screening=Sum("screening"),
             handled=Sum("closed"),
             on_time=Sum("closed_on_time"),
             late=Sum("closed_late"),
@@ -559,7 +559,7 @@ def evaluate(
     cases = Case.objects.filter(unit_filter)
     figure_rows: list[dict] = []
     if rolled is not None:
-        for r in _rolled_figures(rolled, unit_filter):
+        for r in _rolled_figures(rolled):
             # seconds in the roll-up; microseconds in the live sums
             r["time_sum"] = (r["time_sum"] or 0) * 1e6
             r["agreement_time_sum"] = (r["agreement_time_sum"] or 0) * 1e6

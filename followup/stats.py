@@ -1,7 +1,7 @@
 """Nightly roll-up (每日统计) of a day's figures into ``DailyStat`` rows.
 
 The figures are the evaluation's own (``followup.evaluation.case_conditions``) for a
-one-day period, grouped by the case's department, township, category and channel: one
+one-day period, grouped by the case's department and township: one
 GROUP BY over cases, one over visits, one over 12345 results. The day's rows are replaced and
 the day marked complete (``RollupDay``) in one transaction, so running it twice (two beats,
 a retry, the backfill) leaves the same rows.
@@ -30,7 +30,7 @@ from .evaluation import AGREEMENT_TIME, HANDLING_TIME, _microseconds, case_condi
 from .models import POSITIVE_SATISFACTION, DailyStat, RollupDay, SatisfactionResult, Visit
 from .periods import Period
 
-DIMS = ("department_id", "township_id", "category_id", "channel")
+DIMS = ("department_id", "township_id")
 # Re-rolled every night: late changes to recent days (imports, corrections) are absorbed.
 ROLLUP_REFRESH_DAYS = 7
 
@@ -45,6 +45,7 @@ def rollup(day: dt.date) -> int:
         .values(*DIMS)
         .annotate(
             received=Count("id", filter=cond["received"]),
+            screening=Count("id", filter=cond["screening"]),
             closed=Count("id", filter=cond["handled"]),
             closed_on_time=Count("id", filter=cond["on_time"]),
             closed_late=Count("id", filter=cond["late"]),
@@ -56,7 +57,7 @@ def rollup(day: dt.date) -> int:
         .order_by()
     ):
         values = acc[tuple(row[d] for d in DIMS)]
-        for name in ("received", "closed", "closed_on_time", "closed_late"):
+        for name in ("received", "screening", "closed", "closed_on_time", "closed_late"):
             values[name] += row[name]
         values["agreements"] += row["agreements"]
         values["mediated"] += row["mediated"]
