@@ -138,8 +138,10 @@ def seed_cases() -> dict[str, int]:
     mediation_services.case_reply(
         case_id=replied.pk,
         actor=users["officer"],
-        outcome="agreement",
-        text="双方达成调解协议,用人单位分两期支付工资。",
+        # Issue 16: an "agreement" outcome needs an agreement in force; this seed case is
+        # a plain reply with its reply document.
+        outcome="handled",
+        text="已答复当事人:用人单位同意分两期支付工资。",
         document="罗人社调字〔2026〕1号",
     )
     out["replied"] = replied.pk

@@ -62,8 +62,9 @@ def _to_state(case, state: str):
         "accepted": lambda: ms.case_reply(
             case_id=case.pk,
             actor=u["officer"],
-            outcome="agreement",
-            text="双方达成调解协议,用人单位一次性支付拖欠工资。",
+            # Issue 16: "agreement" needs an agreement in force; a plain reply here.
+            outcome="handled",
+            text="已答复当事人:用人单位同意一次性支付拖欠工资。",
             document="罗人社调字〔2026〕8号",
         ),
         "replied": lambda: _approve(case.pk, u["dispatcher"]),

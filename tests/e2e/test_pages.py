@@ -36,6 +36,7 @@ def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
             ("dispatcher-case", detail.format(cases["registered"])),
             ("dispatcher-dispatch-form", f"/cases/{cases['registered']}/act/dispatch/"),
             ("dispatcher-review", detail.format(cases["replied"])),
+            ("dispatcher-approve-form", f"/cases/{cases['replied']}/act/approve/"),
         ],
         "officer": [
             ("officer-workbench", "/dispatch/department/"),
@@ -63,7 +64,11 @@ def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
             ("officer-notifications", "followup:notifications", ()),
             ("officer-joint-mediation", "mediation:joint", (cases["accepted"],)),
         ],
-        "supervisor": [("supervisor-audit-log", "audit:log", ())],
+        "supervisor": [
+            ("supervisor-audit-log", "audit:log", ()),
+            ("supervisor-evaluation", "followup:evaluation", ()),
+            ("supervisor-evaluation-method", "followup:evaluation_method", ()),
+        ],
     }
     out = list(pages[role])
     for name, url_name, args in optional.get(role, []):
