@@ -14,7 +14,7 @@ def drop_old_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0002_chinese_verbose_names'),
+        ('followup', '0003_step_due_reminders'),
         ('luodian_platform', '0002_notification'),
     ]
 
