@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0009_watch_index_key_columns'),
+        ('intake', '0010_strict_encrypted_fields_unified_reveal_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,7 +15,7 @@ def drop_old_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0004_portable_unique_constraints'),
+        ('followup', '0005_phone_reveals_into_reveal_log'),
         ('luodian_platform', '0004_seed_period_table'),
     ]
 
