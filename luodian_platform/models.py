@@ -289,11 +289,20 @@ class Period(models.Model):
 
     @property
     def display(self) -> str:
-        """「7工作日(《法律援助法》第四十三条…)」 — what pages print next to a date."""
+        """「7个工作日,…(《法律援助法》第四十三条…)」 — what pages print next to a date, in the
+        reader's language (``phrase`` stays Chinese: it goes into legal documents)."""
         ext = ""
         if self.extension_amount and self.max_extensions:
-            ext = str(_("，可延长%(n)s%(u)s")) % {
-                "n": self.extension_amount,
-                "u": self.get_unit_display(),
-            }
-        return f"{self.amount}{self.get_unit_display()}{ext}({self.legal_basis})"
+            ext = str(_("，可延长%(p)s")) % {"p": amount_label(self.unit, self.extension_amount)}
+        return f"{amount_label(self.unit, self.amount)}{ext}({self.legal_basis})"
+
+
+def amount_label(unit: str, n: int) -> str:
+    """A period's length for the page: 「7个工作日」, "7 working days"."""
+    labels = {
+        Unit.DAYS: _("%(n)s日"),
+        Unit.WORKDAYS: _("%(n)s个工作日"),
+        Unit.WORKHOURS: _("%(n)s个工作小时"),
+        Unit.HOURS: _("%(n)s小时"),
+    }
+    return str(labels.get(unit, "%(n)s")) % {"n": n}
