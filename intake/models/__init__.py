@@ -1,0 +1,61 @@
+"""The case (一案一码), its parties, event log and channel intake, one module per concern.
+
+| module    | holds                                                                   |
+|-----------|-------------------------------------------------------------------------|
+| choices   | states, channels, risk levels, outcomes, other proceedings              |
+| case      | the case and its lifecycle (django-fsm), who may perform a transition,  |
+|           | ``Case.objects.visible_to`` and its registry, case numbering            |
+| parties   | parties, with personal data encrypted and blind-indexed                 |
+| events    | the append-only event log and the timeline's labels                     |
+| channel   | channel tokens and raw channel orders                                   |
+| reveals   | the one log of personal data seen in full                               |
+
+Every name is importable from ``intake.models`` as before.
+"""
+
+from .case import (
+    VISIBILITY_EXTENSIONS,
+    Case,
+    CaseCounter,
+    CaseQuerySet,
+    register_visibility,
+)
+from .channel import ChannelOrder, ChannelToken
+from .choices import (
+    HANDLING_STATES,
+    OPEN_STATES,
+    OUTCOMES_NEEDING_DOCUMENT,
+    Channel,
+    OtherProceeding,
+    Outcome,
+    RiskLevel,
+    State,
+)
+from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
+from .parties import PURGED_NAME, Party
+from .reveals import PersonalDataReveal
+
+__all__ = [
+    "HANDLING_STATES",
+    "OPEN_STATES",
+    "OUTCOMES_NEEDING_DOCUMENT",
+    "PURGED_NAME",
+    "TRANSITION_LABELS",
+    "VISIBILITY_EXTENSIONS",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseEventQuerySet",
+    "CaseQuerySet",
+    "Channel",
+    "ChannelOrder",
+    "ChannelToken",
+    "OtherProceeding",
+    "Outcome",
+    "Party",
+    "PersonalDataReveal",
+    "RiskLevel",
+    "State",
+    "register_event_labels",
+    "register_visibility",
+]
