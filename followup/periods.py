@@ -88,7 +88,7 @@ def period_from(params, today: dt.date | None = None) -> Period:
                 "start",
                 _("开始日期 %(s)s 晚于结束日期 %(e)s。") % {"s": start, "e": end},
             )
-        period = Period(start, end, f"{start}—{end}")
+        period = Period(start, end, _("自定义期间"))
     else:
         ref = _date(params, "date") if (params.get("date") or "").strip() else today
         if kind == "year":
