@@ -2,10 +2,10 @@
 in Asia/Shanghai, choices by their labels, and "***" for every personal or secret column.
 
 The rows themselves keep table and column names (they are written by database triggers);
-this module translates them when shown. A column is hidden when the trail's own redaction
-list names it (``luodian_platform.audit.REDACTED_COLUMNS``), or when its model field is
-encrypted or a blind index: ciphertext and HMACs mean nothing to a reader and hint at the
-value's length.
+this module translates them when shown. A column is hidden when the trail's redaction list
+names it (``luodian_platform.audit.REDACTED_COLUMNS``, filled by the personal-data registry
+with every encrypted and blind-index column): ciphertext and HMACs mean nothing to a reader
+and hint at the value's length.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from encrypted_fields.fields import EncryptedFieldMixin
 
 from luodian_platform.audit import REDACTED, REDACTED_COLUMNS
-from luodian_platform.crypto import BlindIndexField
 
 from .models import AuditEntry
 
@@ -40,10 +38,10 @@ class Table:
     columns: dict[str, Column]
 
 
-def _hidden(table: str, field: models.Field | None, column: str) -> bool:
-    if column in REDACTED_COLUMNS.get(table, set()):
-        return True
-    return isinstance(field, (EncryptedFieldMixin, BlindIndexField))
+def _hidden(table: str, column: str) -> bool:
+    # The trail's redaction list is the personal-data registry's (every registered model's
+    # encrypted and blind-index columns; luodian_platform.E001 fails for an unregistered one).
+    return column in REDACTED_COLUMNS.get(table, set())
 
 
 @cache
@@ -59,7 +57,7 @@ def tables() -> dict[str, Table]:
             if meta.auto_created and field.remote_field is not None:
                 label = field.remote_field.model._meta.verbose_name
             columns[field.column] = Column(
-                label=label, field=field, hidden=_hidden(meta.db_table, field, field.column)
+                label=label, field=field, hidden=_hidden(meta.db_table, field.column)
             )
         label = meta.verbose_name
         if meta.auto_created:

@@ -10,11 +10,19 @@ from django.db import DatabaseError
 def unstaffed_routing_rules(app_configs=None, **kwargs) -> list[CheckWarning]:
     from django.utils.translation import gettext as _
 
+    from luodian_platform.models import User
+    from luodian_platform.roles import Role
+
     from .models import RoutingRule
-    from .services import department_is_staffed
 
     try:
         rules = list(RoutingRule.objects.select_related("department", "category"))
+        # One query for all rules (``services.department_is_staffed`` asks per department).
+        staffed = set(
+            User.objects.filter(is_active=True, groups__name=Role.OFFICER).values_list(
+                "department_id", flat=True
+            )
+        )
         problems = [
             CheckWarning(
                 _(
@@ -26,7 +34,7 @@ def unstaffed_routing_rules(app_configs=None, **kwargs) -> list[CheckWarning]:
                 id="dispatch.W001",
             )
             for r in rules
-            if not department_is_staffed(r.department)
+            if r.department_id not in staffed
         ]
     except DatabaseError:  # before migrate: nothing to check yet
         return []
