@@ -34,6 +34,17 @@ def login_as(page, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
+TIMINGS = ROOT / "test-output" / "journey-timings.txt"
+
+
+def record_timing(url: str, seconds: float) -> None:
+    """Append one action's round trip to test-output/journey-timings.txt (read by people,
+    not asserted: speed goals live in `make bench`)."""
+    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+    with TIMINGS.open("a", encoding="utf-8") as out:
+        out.write(f"{seconds:6.2f}s  {url}\n")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as test-output/screenshots/<name>-<w>x<h>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
