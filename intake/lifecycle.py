@@ -41,6 +41,19 @@ def register_after_transition(name: str, hook: Callable[[Case, CaseEvent], None]
         hooks.append(hook)
 
 
+# Checks downstream apps register on a transition, run on the locked case after the
+# state, condition and permission checks: each raises (Conflict/ServiceError naming what is
+# missing) to refuse it, e.g. mediation refuses ``approve`` while the reply's outcome is not
+# proved by the case's documents.
+BEFORE_TRANSITION: dict[str, list[Callable[[Case], None]]] = {}
+
+
+def register_before_transition(name: str, check: Callable[[Case], None]) -> None:
+    checks = BEFORE_TRANSITION.setdefault(name, [])
+    if check not in checks:
+        checks.append(check)
+
+
 def state_label(value: str) -> str:
     try:
         return str(State(value).label)
@@ -119,6 +132,8 @@ def run_transition(
                 _("您没有权限对该案件执行「%(action)s」。")
                 % {"action": TRANSITION_LABELS.get(name, name)}
             )
+        for check in BEFORE_TRANSITION.get(name, []):
+            check(case)
         if before is not None:
             before(case)
         call_kwargs = kwargs(case) if callable(kwargs) else (kwargs or {})

@@ -19,6 +19,13 @@ class MediationConfig(AppConfig):
         mediation_actions.register()
         _register_personal_data()
 
+        from intake.lifecycle import register_before_transition
+
+        from .services.replies import refuse_unproved_approval
+
+        # The centre cannot approve a reply whose outcome the records do not prove.
+        register_before_transition("approve", refuse_unproved_approval)
+
         def mediates(user) -> Q:
             # "A mediator sees the cases where they mediate": assigned after the 回避 check,
             # or sitting in one of its sessions. Subqueries, not joins: no duplicate rows.

@@ -159,21 +159,16 @@ def reply_basis_panel(*, case, user, request) -> dict | None:
     is not proved by them (replies recorded before the rule, or data edited by hand)."""
     from intake.models import Outcome
 
-    from .services import reply_basis
+    from .services import outcome_unproved, reply_basis
 
     if not case.outcome and case.state not in ("accepted", "mediating"):
         return None
     basis = reply_basis(case)
-    proved = True
-    if case.outcome == Outcome.AGREEMENT:
-        proved = case.reply_document in {a.number for a in basis.agreements}
-    elif case.outcome == Outcome.NOTICE:
-        proved = case.reply_document in {n.number for n in basis.notices}
-    elif case.outcome:
-        proved = bool(case.reply_document)
+    missing = outcome_unproved(case, basis)
     return {
         "case": case,
         "basis": basis,
-        "proved": proved,
+        "proved": missing is None,
+        "missing": missing,
         "suggested": dict(Outcome.choices).get(basis.suggested()[0], ""),
     }

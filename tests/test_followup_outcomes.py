@@ -14,7 +14,7 @@ from dispatch.services import case_approve, case_dispatch, case_send_back, case_
 from followup.selectors import Period, evaluation
 from followup.services import case_reopen
 from intake.models import Case, CaseEvent, Outcome, State
-from luodian_platform.errors import ServiceError
+from luodian_platform.errors import Conflict, ServiceError
 from luodian_platform.models import Department
 from luodian_platform.workcal import end_of_day, local_date
 from mediation import services as mediation
@@ -214,6 +214,32 @@ def test_approval_page_shows_the_records_the_outcome_rests_on(
     assert 'data-proved="0"' in page
 
 
+def test_approval_refused_while_the_outcome_is_unproved_then_send_back_works(
+    accepted, officer, dispatcher, luo, api
+):
+    case = accepted()
+    _sign(_draft(case, officer, luo), officer)
+    # Hand-edited data (or a reply from before the rule): the document is not the agreement.
+    Case.objects.filter(pk=case.pk).update(reply_document="伪造")
+    with pytest.raises(Conflict) as refused:
+        case_approve(case_id=case.pk, actor=dispatcher)
+    assert "伪造" in str(refused.value.message) and "第二十九条" in str(refused.value.message)
+    response = api(dispatcher).post(f"/api/cases/{case.pk}/approve/", {}, format="json")
+    assert response.status_code == 409, response.content
+    assert "不能审核通过" in response.json()["error"]["message"]
+    assert Case.objects.get(pk=case.pk).state == State.REPLIED
+    assert not CaseEvent.objects.filter(case=case, transition="approve").exists()
+    # The way out the message names: send it back.
+    case_send_back(case_id=case.pk, actor=dispatcher, reason="答复文书与协议书不符")
+    assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+def test_approval_of_a_proved_outcome_is_not_blocked(accepted, officer, dispatcher, luo):
+    case = accepted()
+    _sign(_draft(case, officer, luo), officer)
+    assert case_approve(case_id=case.pk, actor=dispatcher).state == State.CLOSED
+
+
 def test_rework_keeps_history_and_needs_new_records(
     accepted, officer, dispatcher, followup_officer, luo
 ):
@@ -247,8 +273,9 @@ def test_legacy_agreement_reply_without_agreement_is_not_success_nor_timed(
     mediation.case_reply(
         case_id=case.pk, actor=officer, outcome=Outcome.HANDLED, text="答", document="答复书"
     )
-    Case.objects.filter(pk=case.pk).update(outcome=Outcome.AGREEMENT)
     case_approve(case_id=case.pk, actor=dispatcher)
+    # Approved before approval checked the records; the outcome said "agreement".
+    Case.objects.filter(pk=case.pk).update(outcome=Outcome.AGREEMENT)
     row = _row(rsj)
     assert (row.agreements, row.mediated, row.success_rate) == (0, 1, 0.0)
     assert row.avg_agreement_hours is None

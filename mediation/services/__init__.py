@@ -68,7 +68,13 @@ from .legal import (
     legal_service_record,
 )
 from .mediators import conflict_declare, conflict_reasons, joint_mediation_set, mediator_assign
-from .replies import ReplyBasis, case_reply, case_start_mediation, reply_basis
+from .replies import (
+    ReplyBasis,
+    case_reply,
+    case_start_mediation,
+    outcome_unproved,
+    reply_basis,
+)
 from .sessions import session_book, session_record
 
 __all__ = [
@@ -119,6 +125,7 @@ __all__ = [
     "petition_review_decide",
     "petition_review_request",
     "reply_basis",
+    "outcome_unproved",
     "session_book",
     "session_record",
     "term_mark_performed",

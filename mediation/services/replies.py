@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from intake.lifecycle import run_transition
 from intake.models import Case, CaseEvent, Outcome
-from luodian_platform.errors import ServiceError
+from luodian_platform.errors import Conflict, ServiceError
 
 from ..models import Agreement, Notice
 
@@ -73,6 +73,40 @@ def reply_basis(case: Case) -> ReplyBasis:
         notices=list(notices),
         round_since=since,
     )
+
+
+def outcome_unproved(case: Case, basis: ReplyBasis | None = None) -> str | None:
+    """What the records lack for the outcome the case's reply recorded, or None when they
+    prove it (a reply recorded before the rule, or data edited by hand, can lack it)."""
+    if not case.outcome:
+        return None
+    basis = basis or reply_basis(case)
+    if case.outcome == Outcome.AGREEMENT:
+        if case.reply_document not in {a.number for a in basis.agreements}:
+            return _(
+                "答复结果为「调解成功(协议书)」,但%(d)s不是本案本轮已签署生效的调解协议书"
+                "(《人民调解法》第二十九条)。"
+            ) % {"d": case.reply_document or _("答复未附文书")}
+    elif case.outcome == Outcome.NOTICE:
+        if case.reply_document not in {n.number for n in basis.notices}:
+            return _(
+                "答复结果为「调解不成(告知书)」,但%(d)s不是本案本轮已出具的告知书"
+                "(《人民调解法》第二十六条)。"
+            ) % {"d": case.reply_document or _("答复未附文书")}
+    elif not case.reply_document:
+        return _("答复未附答复文书。")
+    return None
+
+
+def refuse_unproved_approval(case: Case) -> None:
+    """Registered before ``approve``: the centre cannot close a case on a reply whose outcome
+    the records do not prove; the way out is 退回重办."""
+    missing = outcome_unproved(case)
+    if missing:
+        raise Conflict(
+            _("不能审核通过:%(m)s请退回重办,由承办部门补齐后重新答复。") % {"m": missing},
+            code="outcome_unproved",
+        )
 
 
 def _check_outcome(basis: ReplyBasis, outcome: str, document: str) -> tuple[str, str]:
