@@ -3,7 +3,10 @@ scripts and no third-party origin (every asset ships with the project)."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -24,6 +27,34 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        return response
+
+
+# --- the idle timeout, without a write on every request ---------------------------------
+
+TOUCHED = "_touched"  # epoch seconds of the last time the session's expiry was pushed on
+
+
+class SlidingSessionMiddleware:
+    """Staff sessions expire after ``SESSION_COOKIE_AGE`` of inactivity (a sliding window).
+    ``SESSION_SAVE_EVERY_REQUEST`` would write the session row (UPDATE + COMMIT) on every
+    request; instead the expiry is pushed on at most once per ``SESSION_REFRESH_SECONDS``,
+    so the idle timeout is honoured to within that interval. Sessions without a logged-in
+    user (token API calls, anonymous pages) are never written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or not session.session_key:
+            return response
+        if response.status_code >= 500 or session.get(SESSION_KEY) is None:
+            return response
+        now = int(time.time())
+        if now - int(session.get(TOUCHED, 0)) >= settings.SESSION_REFRESH_SECONDS:
+            session[TOUCHED] = now  # modified: SessionMiddleware saves it with a new expiry
         return response
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "luodian_platform.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body: non-UTF-8, oversized and over-long bodies are refused
     # in Chinese (pages) or the API's JSON shape, never Django's English error page.
@@ -185,7 +186,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- Sessions and security -------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout for staff pages
-SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the clock restarts on each request
+# Sliding expiry: the clock restarts with activity. Pushed on at most once a minute by
+# luodian_platform.middleware.SlidingSessionMiddleware, not written on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"

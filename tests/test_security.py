@@ -12,9 +12,12 @@ import sys
 import pytest
 import time_machine
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
@@ -86,7 +89,6 @@ def test_a_strong_password_is_accepted(clerk):
 @pytest.mark.django_db
 def test_idle_sessions_expire_and_activity_keeps_them_alive(clerk, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     client = Client()
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as t:
@@ -99,6 +101,42 @@ def test_idle_sessions_expire_and_activity_keeps_them_alive(clerk, settings):
         response = client.get(reverse("intake:workbench"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_an_active_session_is_written_at_most_once_a_minute(clerk, settings):
+    """No session UPDATE + COMMIT per request: within SESSION_REFRESH_SECONDS of the last
+    push the row is left alone; after it, the expiry is pushed on again."""
+    client = Client()
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as t:
+        assert _login(client, "clerk", PASSWORD).status_code == 302
+        client.get(reverse("intake:workbench"))  # first page after login: pushed once
+
+        def session_writes() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("intake:workbench")).status_code == 200
+            return sum(
+                1
+                for q in queries.captured_queries
+                if "django_session" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
+            )
+
+        t.shift(dt.timedelta(seconds=settings.SESSION_REFRESH_SECONDS - 5))
+        assert session_writes() == 0
+        expiry = Session.objects.get().expire_date
+        t.shift(dt.timedelta(seconds=10))
+        assert session_writes() == 1
+        assert Session.objects.get().expire_date > expiry
+
+
+@pytest.mark.django_db
+def test_a_token_or_anonymous_request_never_writes_a_session(clerk):
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("login"))
+    assert not any("django_session" in q["sql"] for q in queries.captured_queries)
+    assert not Session.objects.exists()
 
 
 @pytest.mark.django_db
