@@ -17,12 +17,13 @@ from django.utils import timezone
 from dispatch.services import case_approve, case_dispatch, case_sign_for
 from followup import reminders, stats, tasks
 from followup.models import DailyStat, EscalationStep, Reminder, ReminderKind, Visit
-from intake.lifecycle import run_transition
-from intake.models import Case, Outcome, State
+from intake.models import Case, State
 from luodian_platform.celery import BEAT_ENTRIES, app
 from luodian_platform.models import Notification, User
 from luodian_platform.roles import Role
 from luodian_platform.workcal import WorkCalendar, end_of_day, local_tz
+
+from .scenery import sign_agreement
 
 pytestmark = pytest.mark.django_db
 TZ = local_tz()
@@ -50,21 +51,8 @@ def _set(case, **fields):
 
 def _closed(case, officer, dispatcher):
     case = case_sign_for(case_id=case.pk, actor=officer)
-    run_transition(
-        case_id=case.pk,
-        name="reply",
-        actor=officer,
-        kwargs={
-            "outcome": Outcome.AGREEMENT,
-            "text": "达成协议",
-            "document": "协议书",
-            "by": officer,
-            "at": TUESDAY_10,
-        },
-    )
-    # The agreement took effect at the reply (mediation stamps the case when it does):
-    # since issue 16 an "agreement" counts only with that time.
-    _set(case, agreement_signed_at=TUESDAY_10)
+    # A signed agreement: the reply is 调解成功 and the agreement's time is the case's.
+    sign_agreement(case.pk, officer)
     return case_approve(case_id=case.pk, actor=dispatcher)
 
 

@@ -12,17 +12,17 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from dispatch.services import case_approve, case_dispatch, case_sign_for
 from followup.models import CourtFiling, SatisfactionResult, Visit
 from followup.selectors import Period, evaluation
 from followup.services import visit_record
-from intake.lifecycle import run_transition
 from intake.models import Case, Channel, Outcome, Party
 from luodian_platform.models import Category, Township, User
 from luodian_platform.workcal import local_tz
+
+from .scenery import reply_with_records
 
 pytestmark = pytest.mark.django_db
 TZ = local_tz()
@@ -31,21 +31,6 @@ MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), "2026年3月")
 
 def at(day, hour, minute=0):
     return dt.datetime(2026, 3, day, hour, minute, tzinfo=TZ)
-
-
-def _reply(case_id, officer, outcome):
-    run_transition(
-        case_id=case_id,
-        name="reply",
-        actor=officer,
-        kwargs={
-            "outcome": outcome,
-            "text": "答复",
-            "document": "文书",
-            "by": officer,
-            "at": timezone.now(),
-        },
-    )
 
 
 @pytest.fixture
@@ -66,12 +51,10 @@ def march(make_case, dispatcher, officer, followup_officer, rsj):
             case_sign_for(case_id=c.pk, actor=officer)
         if name == "C":
             Case.objects.filter(pk=c.pk).update(due_at=at(2, 23, 59))
-        if outcome == Outcome.AGREEMENT:
-            # The agreement took effect at the reply (mediation stamps the case when it
-            # does); issue 16: only such a case counts as an agreement.
-            Case.objects.filter(pk=c.pk).update(agreement_signed_at=reply_at)
         with time_machine.travel(reply_at, tick=False):
-            _reply(c.pk, officer, outcome)
+            # The records the outcome rests on, made at the reply: an agreement signed by
+            # everyone takes effect then (and replies 调解成功); a notice is issued then.
+            reply_with_records(c.pk, officer, outcome)
             case_approve(case_id=c.pk, actor=dispatcher)
         cases[name] = c
     with time_machine.travel(at(10, 10), tick=False):

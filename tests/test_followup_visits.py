@@ -10,29 +10,17 @@ from django.urls import reverse
 from dispatch.services import case_approve, case_dispatch, case_sign_for
 from followup.models import SatisfactionResult, Visit
 from followup.services import satisfaction_import, visit_record
-from intake.lifecycle import run_transition
 from intake.models import Case, Channel, Outcome, State
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
+
+from .scenery import reply_with_records
 
 pytestmark = pytest.mark.django_db
 
 
 def handle_and_close(case_id, officer, dispatcher, outcome=Outcome.AGREEMENT):
-    from django.utils import timezone
-
     case_sign_for(case_id=case_id, actor=officer)
-    run_transition(
-        case_id=case_id,
-        name="reply",
-        actor=officer,
-        kwargs={
-            "outcome": outcome,
-            "text": "答复",
-            "document": "协议书",
-            "by": officer,
-            "at": timezone.now(),
-        },
-    )
+    reply_with_records(case_id, officer, outcome)
     return case_approve(case_id=case_id, actor=dispatcher)
 
 
