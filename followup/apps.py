@@ -14,12 +14,13 @@ class FollowupConfig(AppConfig):
         from luodian_platform.celery import BEAT_ENTRIES
         from luodian_platform.roles import Role
 
-        from . import followup_actions, signals, sources, tasks
+        from . import followup_actions, signals, snapshots, sources, tasks
 
         followup_actions.register()
         # Closing a case schedules its follow-up visits in the same transaction.
         register_after_transition("approve", _schedule_visits_on_close)
         signals.connect()
+        snapshots.connect()
         sources.register_available()
         BEAT_ENTRIES.update(tasks.beat_entries())
 

@@ -107,7 +107,13 @@ def rollup_daily_stats(day: str | None = None) -> int:
         return rollup(dt.date.fromisoformat(day))
     # Yesterday, and the days before it again: late changes to recent days are absorbed.
     yesterday = local_date() - dt.timedelta(days=1)
-    return rollup_range(yesterday - dt.timedelta(days=ROLLUP_REFRESH_DAYS - 1), yesterday)
+    rows = rollup_range(yesterday - dt.timedelta(days=ROLLUP_REFRESH_DAYS - 1), yesterday)
+    from .snapshots import warm
+
+    # After the roll-up's writes are committed (and have bumped the generation): the first
+    # supervisor of the day finds last month, quarter and year computed.
+    transaction.on_commit(warm)
+    return rows
 
 
 def beat_entries() -> dict:

@@ -26,7 +26,7 @@ from luodian_platform.roles import Role, user_has_role
 from luodian_platform.views import role_required
 from luodian_platform.workcal import local_date
 
-from . import drilldown, evaluation, exports, method, selectors, services
+from . import drilldown, exports, method, selectors, services, snapshots
 from .models import Satisfaction, Visit
 from .periods import PeriodError
 
@@ -162,7 +162,7 @@ def evaluation_page(request):
     context = {"county": county, "period": period, "period_error": error}
     if error is not None:
         return render(request, "followup/evaluation.html", context, status=400)
-    result = evaluation.evaluate(
+    result = snapshots.evaluate_kept(
         period=period, department=None if county else own, townships=county
     )
     if request.GET.get("format") == "xlsx":

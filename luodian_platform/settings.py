@@ -285,6 +285,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in luodian_platform/celery.py, one place
 NIGHTLY_ROLLUP_HOUR = env_int("NIGHTLY_ROLLUP_HOUR", 1)
+# A closed period's evaluation is kept this long (followup/snapshots.py; 0 = never kept).
+EVALUATION_CACHE_SECONDS = env_int("EVALUATION_CACHE_SECONDS", 600)
 
 # --- Reminders and notifications (followup.reminders, luodian_platform.notifications) --
 # Outbound channels every reminder goes through; each message carries the reminder's id

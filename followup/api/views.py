@@ -18,7 +18,7 @@ from intake.models import Channel
 from luodian_platform.errors import NotAllowed, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
-from .. import evaluation, services
+from .. import evaluation, services, snapshots
 from ..periods import PeriodError, period_from
 
 
@@ -100,7 +100,7 @@ class EvaluationView(APIView):
             raise ServiceError(
                 exc.message, code="invalid_period", fields={exc.field: exc.message}
             ) from None
-        result = evaluation.evaluate(
+        result = snapshots.evaluate_kept(
             period=period, department=None if county else own, townships=county
         )
         pq = urlencode(period.as_params())

@@ -1,0 +1,116 @@
+"""考评快照: a closed period's evaluation, computed once and kept for a while.
+
+A period that ended before today reads its days from the nightly roll-up; what it still
+computes live (the medians, returns and reopens, the open-past-deadline snapshot, urges and
+orders) changes only when old records are edited. So its result is kept in the cache for
+``EVALUATION_CACHE_SECONDS`` (10 minutes by default) under a key that changes whenever an
+input the figures are made of changes as a whole:
+
+* a **generation** number, bumped after commit by every write to the roll-up (a day rolled
+  up again), the weights, the units (departments and townships: names, population), court
+  filings and 12345 results (``bump()``; the bulk import calls it itself);
+* the period, the department (an officer's own row) and whether the township table is in.
+
+A period that includes today is never kept: the live days change with every case. The
+nightly roll-up warms the periods people open most (last month, last quarter, last year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from luodian_platform.workcal import local_date
+
+from .evaluation import Evaluation, evaluate
+from .periods import Period
+
+GENERATION_KEY = "evaluation:generation"
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A fresh cache: start from a value no earlier snapshot key can carry.
+        value = int(dt.datetime.now().timestamp() * 1000)
+        if not cache.add(GENERATION_KEY, value, timeout=None):
+            value = cache.get(GENERATION_KEY, value)
+    return int(value)
+
+
+def bump(**_ignored) -> None:
+    """Every kept evaluation is stale from the commit of the current transaction on."""
+
+    def _bump() -> None:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not set yet: the next read starts a new generation
+            generation()
+
+    transaction.on_commit(_bump)
+
+
+def _key(period: Period, department: int | None, townships: bool) -> str:
+    return (
+        f"evaluation:{generation()}:{period.start.isoformat()}:{period.end.isoformat()}:"
+        f"{department if department is not None else '-'}:{int(townships)}"
+    )
+
+
+def evaluate_kept(
+    *, period: Period, department: int | None = None, townships: bool = True
+) -> Evaluation:
+    """:func:`followup.evaluation.evaluate`, kept in the cache for a closed period."""
+    if period.end >= local_date() or settings.EVALUATION_CACHE_SECONDS <= 0:
+        return evaluate(period=period, department=department, townships=townships)
+    key = _key(period, department, townships)
+    result = cache.get(key)
+    if result is None:
+        result = evaluate(period=period, department=department, townships=townships)
+        cache.set(key, result, settings.EVALUATION_CACHE_SECONDS)
+    return result
+
+
+def warm(today: dt.date | None = None) -> list[Period]:
+    """After the nightly roll-up: compute the county tables of last month, last quarter and
+    last year, so the first supervisor of the day does not wait for them."""
+    from .periods import period_from
+
+    today = today or local_date()
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    last_quarter_end = quarter_start - dt.timedelta(days=1)
+    periods = [
+        period_from({"period": kind, "date": ref.isoformat()}, today=today)
+        for kind, ref in (
+            ("month", last_month_end),
+            ("quarter", last_quarter_end),
+            ("year", dt.date(today.year - 1, 1, 1)),
+        )
+    ]
+    for p in periods:
+        evaluate_kept(period=p)
+    return periods
+
+
+def connect() -> None:
+    """Writes that change a closed period's figures as a whole bump the generation."""
+    from luodian_platform.models import Department, Township
+
+    from .models import CourtFiling, DailyStat, EvaluationWeight, RollupDay, SatisfactionResult
+
+    for model in (
+        RollupDay,
+        DailyStat,
+        EvaluationWeight,
+        CourtFiling,
+        SatisfactionResult,
+        Department,
+        Township,
+    ):
+        post_save.connect(bump, sender=model, dispatch_uid=f"evaluation-bump-save-{model}")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"evaluation-bump-del-{model}")
