@@ -119,9 +119,7 @@ def test_a_rolled_back_write_does_not_discard_the_kept_evaluation(
     assert queries == 0
 
 
-def test_the_nightly_rollup_warms_last_month_quarter_and_year(
-    make_case, dispatcher, officer, rsj
-):
+def test_the_nightly_rollup_warms_last_month_quarter_and_year(make_case, dispatcher, officer, rsj):
     _closed(make_case, dispatcher, officer, rsj, dt.datetime(2025, 11, 4, 10, tzinfo=TZ))
     with time_machine.travel(NOW, tick=False):
         rollup_daily_stats()
@@ -131,7 +129,7 @@ def test_the_nightly_rollup_warms_last_month_quarter_and_year(
             Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31), "2026年1月"),
             Period(dt.date(2025, 10, 1), dt.date(2025, 12, 31), "2025年第4季度"),
         ):
-            result, queries = _queries(lambda p=period: snapshots.evaluate_kept(period=p))
+            _result, queries = _queries(lambda p=period: snapshots.evaluate_kept(period=p))
             assert queries == 0, period
         assert _row(snapshots.evaluate_kept(period=YEAR), rsj).handled == 1
 
