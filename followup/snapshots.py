@@ -61,13 +61,21 @@ def _key(period: Period, department: int | None, townships: bool) -> str:
     )
 
 
+def kept_key(*, period: Period, department: int | None = None, townships: bool = True):
+    """The cache key of a closed period's evaluation (the page keys its rendered tables on
+    it too), or None when the period includes today or keeping is switched off."""
+    if period.end >= local_date() or settings.EVALUATION_CACHE_SECONDS <= 0:
+        return None
+    return _key(period, department, townships)
+
+
 def evaluate_kept(
     *, period: Period, department: int | None = None, townships: bool = True
 ) -> Evaluation:
     """:func:`followup.evaluation.evaluate`, kept in the cache for a closed period."""
-    if period.end >= local_date() or settings.EVALUATION_CACHE_SECONDS <= 0:
+    key = kept_key(period=period, department=department, townships=townships)
+    if key is None:
         return evaluate(period=period, department=department, townships=townships)
-    key = _key(period, department, townships)
     result = cache.get(key)
     if result is None:
         result = evaluate(period=period, department=department, townships=townships)

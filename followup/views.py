@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -162,9 +163,8 @@ def evaluation_page(request):
     context = {"county": county, "period": period, "period_error": error}
     if error is not None:
         return render(request, "followup/evaluation.html", context, status=400)
-    result = snapshots.evaluate_kept(
-        period=period, department=None if county else own, townships=county
-    )
+    scope = {"period": period, "department": None if county else own, "townships": county}
+    result = snapshots.evaluate_kept(**scope)
     if request.GET.get("format") == "xlsx":
         body = exports.evaluation_workbook(result=result, county=county)
         response = HttpResponse(
@@ -188,6 +188,9 @@ def evaluation_page(request):
             "centre_columns": method.CENTRE_COLUMNS,
             "period_query": urlencode(period.as_params()),
             "query": request.GET.urlencode(),
+            # A kept (closed) period's tables are rendered once per generation and language.
+            "kept_key": snapshots.kept_key(**scope),
+            "kept_seconds": settings.EVALUATION_CACHE_SECONDS,
         },
     )
 

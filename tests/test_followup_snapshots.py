@@ -155,3 +155,14 @@ def test_no_keeping_when_switched_off(make_case, dispatcher, officer, rsj, setti
         snapshots.evaluate_kept(period=YEAR)
         _result, queries = _queries(lambda: snapshots.evaluate_kept(period=YEAR))
     assert queries > 0
+
+
+def test_kept_tables_are_kept_per_language(make_case, dispatcher, officer, rsj, supervisor, client):
+    _closed(make_case, dispatcher, officer, rsj, dt.datetime(2025, 5, 6, 10, tzinfo=TZ))
+    client.force_login(supervisor)
+    url = reverse("followup:evaluation") + "?year=2025"
+    with time_machine.travel(NOW, tick=False):
+        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "按期办结率" in chinese and "On-time closure rate" not in chinese
+    assert "On-time closure rate" in english
