@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from luodian_platform.crypto import blind_index
 
 from .models import HANDLING_STATES, Case, CaseEvent, Party, State
+from .search import search
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
@@ -40,11 +41,9 @@ def filter_overdue(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def filter_text(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
-    """Search by exact case number or words in the title."""
-    q = q.strip()
-    if not q:
-        return qs
-    return qs.filter(Q(number=q.upper()) | Q(title__icontains=q))
+    """Search by case number, a party's name, ID number or phone, or words of the title,
+    facts and claims (``intake.search``)."""
+    return search(qs, q)
 
 
 def case_get(*, user, pk: int) -> Case | None:
