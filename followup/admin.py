@@ -5,6 +5,7 @@ from .models import (
     EscalationStep,
     EvaluationWeight,
     FollowupPlan,
+    NotificationRule,
     Reminder,
     SatisfactionResult,
     Visit,
@@ -14,6 +15,14 @@ from .models import (
 @admin.register(EscalationStep)
 class EscalationStepAdmin(admin.ModelAdmin):
     list_display = ("after_workdays", "audience", "urgent")
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    """Which kinds of notification also go out by SMS or e-mail (in-app always)."""
+
+    list_display = ("kind", "sms", "email")
+    list_editable = ("sms", "email")
 
 
 @admin.register(FollowupPlan)

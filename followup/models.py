@@ -35,6 +35,16 @@ class ReminderKind(models.TextChoices):
     CONFIRMATION_WINDOW = "confirmation_window", _("司法确认申请期限")
     VISIT_DUE = "visit_due", _("回访到期")
     STEP_DUE = "step_due", _("法定程序期限(信访、劳动仲裁)")
+    # Work steps that put something on someone's desk (followup.worksteps).
+    RETURNED = "returned", _("退单待重新派单")
+    SUPERVISION = "supervision", _("催办、督办或通报")
+    REPLY_PENDING = "reply_pending", _("答复待审核")
+    SENT_BACK = "sent_back", _("答复被退回重办")
+    CORRECTION = "correction", _("问题纠偏")
+    CORRECTION_DUE = "correction_due", _("整改期限已到")
+    EXTENSION_DECIDED = "extension_decided", _("延期申请已审批")
+    SESSION_BOOKED = "session_booked", _("调解已预约")
+    VISIT_ASSIGNED = "visit_assigned", _("回访任务已分派")
 
 
 class Reminder(models.Model):
@@ -104,6 +114,27 @@ class Reminder(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"reminder-{self.pk}"
+
+
+class NotificationRule(models.Model):
+    """Which channels besides the in-app centre carry one kind of notification (站内消息
+    is always sent). A kind without a row uses ``settings.NOTIFICATION_CHANNELS``."""
+
+    kind = models.CharField(_("提醒类型"), max_length=24, choices=ReminderKind.choices, unique=True)
+    sms = models.BooleanField(_("短信"), default=False)
+    email = models.BooleanField(_("电子邮件"), default=False)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("消息发送规则")
+        verbose_name_plural = _("消息发送规则")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def channels(self) -> list[str]:
+        return ["inapp"] + (["sms"] if self.sms else []) + (["email"] if self.email else [])
 
 
 class Audience(models.TextChoices):

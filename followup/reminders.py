@@ -30,13 +30,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.models import HANDLING_STATES, Case, State
+from intake.models import HANDLING_STATES, Case, CaseEvent, State
 from luodian_platform import notifications
 from luodian_platform.models import User
 from luodian_platform.roles import Role
 from luodian_platform.workcal import WorkCalendar, end_of_day, local_date, local_tz
 
-from .models import Audience, EscalationStep, Reminder, ReminderKind, Visit
+from .models import (
+    Audience,
+    EscalationStep,
+    NotificationRule,
+    Reminder,
+    ReminderKind,
+    Visit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -472,6 +479,39 @@ def _deadline_text(moment) -> str:
     return timezone.localtime(moment, local_tz()).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+# Work steps (followup.worksteps): ``%(step)s`` is the event's label, ``%(note)s`` its note.
+STEP_TEXTS = {
+    ReminderKind.RETURNED: _(
+        "案件%(number)s「%(title)s」被承办单位退单(%(note)s),请重新研判派单。"
+    ),
+    ReminderKind.SUPERVISION: _("【%(step)s】案件%(number)s「%(title)s」:%(note)s"),
+    ReminderKind.REPLY_PENDING: _("案件%(number)s「%(title)s」已办结答复,请审核。"),
+    ReminderKind.SENT_BACK: _(
+        "案件%(number)s的答复被退回重办(%(note)s),请补充办理后重新答复,办理时限%(due)s。"
+    ),
+    ReminderKind.CORRECTION: _("案件%(number)s收到问题纠偏通知:%(note)s 请按要求整改并反馈。"),
+    ReminderKind.CORRECTION_DUE: _("案件%(number)s的问题纠偏整改期限已到,请尽快反馈整改情况。"),
+    ReminderKind.EXTENSION_PENDING: _(
+        "案件%(number)s有延期申请待审批(现办理时限%(due)s),请在时限前审批。"
+    ),
+    ReminderKind.EXTENSION_DECIDED: _("案件%(number)s的延期申请:%(step)s,办理时限%(due)s。"),
+    ReminderKind.SESSION_BOOKED: _("案件%(number)s「%(title)s」已预约调解:%(note)s,请准时参加。"),
+    ReminderKind.VISIT_ASSIGNED: _("案件%(number)s「%(title)s」的回访任务已分派给您。"),
+}
+
+
+def _step_values(r: Reminder) -> dict[str, str]:
+    """The label and note of the event a work-step reminder is about (``event-<id>``)."""
+    values = {"step": "", "note": ""}
+    if r.threshold.startswith("event-"):
+        event = CaseEvent.objects.filter(
+            pk=int(r.threshold.removeprefix("event-")), case_id=r.case_id
+        ).first()
+        if event is not None:
+            values = {"step": event.transition_label, "note": event.note[:100]}
+    return values
+
+
 def render(r: Reminder) -> notifications.Message:
     case = r.case
     values = {
@@ -494,17 +534,28 @@ def render(r: Reminder) -> notifications.Message:
             "【催办】案件%(number)s已超过办理时限%(due)s,请于今日内办理并说明超期原因。"
         ),
         ReminderKind.VISIT_DUE: _("案件%(number)s「%(title)s」今日应回访,请及时联系当事人。"),
+        **STEP_TEXTS,
     }
+    values.update(_step_values(r))
     text = texts.get(r.kind, _("案件%(number)s有待办事项,请及时处理。")) % values
+    url = reverse("intake:case_detail", args=[case.pk])
+    if r.kind == ReminderKind.VISIT_ASSIGNED and r.threshold.startswith("visit-"):
+        url = reverse("followup:visit", args=[int(r.threshold.removeprefix("visit-"))])
     return notifications.Message(
         recipient_id=r.recipient_id,
         key=r.idempotency_key,
         title=f"{r.get_kind_display()} · {case.number}",
         body=f"【{settings.COUNTY_NAME}矛盾纠纷化解平台】{text}",
-        url=reverse("intake:case_detail", args=[case.pk]),
+        url=url,
         case_number=case.number,
         urgent=r.urgent,
     )
+
+
+def channels_for(kind: str) -> list[str] | None:
+    """The administrator's rule for ``kind`` (``NotificationRule``), or None: the defaults."""
+    rule = NotificationRule.objects.filter(kind=kind).first()
+    return rule.channels if rule is not None else None
 
 
 def deliver(reminder_id: int, *, now: dt.datetime | None = None) -> bool:
@@ -540,7 +591,7 @@ def deliver(reminder_id: int, *, now: dt.datetime | None = None) -> bool:
                 r.status = Reminder.Status.CANCELLED
                 r.save(update_fields=["status"])
                 return False
-            notifications.send(render(r))
+            notifications.send(render(r), channels=channels_for(r.kind))
             Reminder.objects.filter(pk=r.pk).update(
                 status=Reminder.Status.SENT,
                 sent_at=timezone.now(),

@@ -33,6 +33,7 @@ from luodian_platform.periods import period
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import Unit, WorkCalendar, local_date, local_tz
 
+from . import tasks, worksteps
 from .models import (
     POSITIVE_SATISFACTION,
     AssignmentCursor,
@@ -116,7 +117,10 @@ def visits_schedule(*, case: Case, at: dt.datetime | None = None) -> list[Visit]
     for visit in Visit.objects.filter(case=case, round=case.rework_count, seq__in=computed):
         if computed[visit.seq].estimated and local_date(computed[visit.seq].due) == visit.due_date:
             flag(computed[visit.seq], target=visit, field_name="due_date", case=case)
-    return list(Visit.objects.filter(case=case, round=case.rework_count))
+    scheduled = list(Visit.objects.filter(case=case, round=case.rework_count))
+    # The follow-up officer is told of each visit once (after commit; see worksteps).
+    tasks.publish_on_commit(worksteps.visits_assigned(scheduled))
+    return scheduled
 
 
 def _check_archivable(case: Case) -> None:

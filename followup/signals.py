@@ -9,7 +9,7 @@ from django.db.models.signals import post_save
 
 from intake.models import CaseEvent
 
-from . import reminders, tasks
+from . import reminders, tasks, worksteps
 
 NOTIFY_ON = {"register", "receive", "dispatch", "reopen"}
 
@@ -17,11 +17,14 @@ NOTIFY_ON = {"register", "receive", "dispatch", "reopen"}
 def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False, **kwargs):
     if not created or raw:
         return
-    if instance.transition not in NOTIFY_ON:
+    if instance.transition in NOTIFY_ON:
+        ids = reminders.reminders_for_event(
+            case=instance.case, transition=instance.transition, event_id=instance.pk
+        )
+    elif instance.transition in worksteps.STEPS:
+        ids = worksteps.reminders_for_step(case=instance.case, event=instance)
+    else:
         return
-    ids = reminders.reminders_for_event(
-        case=instance.case, transition=instance.transition, event_id=instance.pk
-    )
     tasks.publish_on_commit(ids)
 
 

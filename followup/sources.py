@@ -105,6 +105,10 @@ def record_auto_urge(case_id: int, due_text: str) -> None:
 def register_available() -> None:
     if _model("dispatch", "ExtensionRequest") is not None:
         reminders.register_source("extensions", source_extensions)
+    if _model("dispatch", "Correction") is not None:
+        from .worksteps import source_corrections_due
+
+        reminders.register_source("corrections", source_corrections_due)
     try:
         from dispatch.services import supervision_create  # noqa: F401
     except ImportError:

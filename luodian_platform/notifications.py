@@ -148,15 +148,17 @@ def register_channel(channel: type[Channel]) -> None:
     CHANNELS[channel.name] = channel
 
 
-def send(message: Message) -> None:
-    """Deliver ``message`` through every configured channel. Raises on the first failure
-    (the caller retries the whole message; channels are idempotent by ``key``)."""
+def send(message: Message, channels: list[str] | None = None) -> None:
+    """Deliver ``message`` through ``channels`` (default: every configured channel); the
+    in-app centre is always one of them. Raises on the first failure (the caller retries
+    the whole message; channels are idempotent by ``key``)."""
     from .models import User
 
     user = User.objects.filter(pk=message.recipient_id, is_active=True).first()
     if user is None:
         return
-    for name in settings.NOTIFICATION_CHANNELS:
+    names = list(settings.NOTIFICATION_CHANNELS if channels is None else channels)
+    for name in dict.fromkeys(["inapp", *names]):
         CHANNELS[name]().send(message, user)
 
 

@@ -196,7 +196,7 @@ def test_texts_are_chinese_with_case_number_and_deadline(make_case, dispatcher, 
 def test_failed_send_goes_back_to_pending_and_raises_for_the_retry(make_case, officer, monkeypatch):
     r = _pending(make_case(), officer)
 
-    def boom(message):
+    def boom(message, **kwargs):
         raise ConnectionError("gateway down")
 
     monkeypatch.setattr(reminders.notifications, "send", boom)

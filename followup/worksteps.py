@@ -1,0 +1,228 @@
+"""Work-step notifications: every step that puts work on someone's desk tells them.
+
+The steps are rows of the case event log (each written in its step's transaction);
+``signals`` hands every new event here. For a step in ``STEPS`` this module writes one
+``Reminder`` per recipient in the same transaction, keyed ``(case, kind, threshold,
+recipient)`` with ``threshold = event-<event id>`` (or the id of the record the step made,
+where the sweep knows that record too): the unique constraint makes a repeated signal a
+no-op, a rolled-back step leaves no row, and the rows are handed to the workers only after
+commit (``tasks.publish_on_commit``), which send each once (``reminders.deliver``).
+
+Who is told (the table is in docs/followup.md, "Work-step notifications"):
+
+- dispatched / reopened: the receiving department's officers;
+- returned (退单): the dispatchers, who route it again;
+- urge / supervision order / notice: the department named on it — its head(s) and, when
+  the case's assignee belongs to it, the assignee; a department without a head in the
+  system: its officers;
+- reply awaiting approval: the dispatchers (the centre reviews);
+- reply sent back: the case's assignee, else whoever wrote the reply, else the officers;
+- correction issued (on a case): the officer named, and the department's head(s) (its
+  officers if it has none); the same people when its rectification deadline passes without
+  feedback (``source_corrections_due``);
+- extension requested: the dispatchers (same row as the sweep's ``ext-<id>`` reminder);
+- extension decided: the officer who asked, and the assignee;
+- session booked: the session's mediators (staff accounts); parties by SMS are not sent
+  (see docs/followup.md);
+- visit assigned: the follow-up officer (``visits_assigned``, called by
+  ``services.visits_schedule``).
+
+The actor of a step is never told about their own step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.apps import apps
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from intake.models import Case, CaseEvent
+from luodian_platform.models import User
+
+from . import reminders
+from .models import Reminder, ReminderKind
+
+Recipients = Callable[[Case, CaseEvent], list[int]]
+
+
+def _dispatchers(case: Case, event: CaseEvent) -> list[int]:
+    return reminders._active_with_role("dispatcher")
+
+
+def _officers(department_id: int | None) -> list[int]:
+    if not department_id:
+        return []
+    return reminders._active_with_role("officer", department_id=department_id)
+
+
+def _heads(department_id: int | None) -> list[int]:
+    if not department_id:
+        return []
+    return list(
+        User.objects.filter(is_active=True, is_department_head=True, department_id=department_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _dept_desk(department_id: int | None, *extra: int | None) -> list[int]:
+    """A department's desk: its head(s) plus ``extra`` people; its officers if no head."""
+    heads = _heads(department_id)
+    people = [*heads, *(p for p in extra if p)]
+    return people or _officers(department_id)
+
+
+def _receiving_department(case: Case, event: CaseEvent) -> list[int]:
+    return _officers(case.department_id)
+
+
+def _supervised_department(case: Case, event: CaseEvent) -> list[int]:
+    code = (event.payload or {}).get("department")
+    Department = apps.get_model("luodian_platform", "Department")
+    dept_id = (
+        Department.objects.filter(code=code).values_list("pk", flat=True).first()
+        if code
+        else case.department_id
+    )
+    assignee = case.assignee_id if case.department_id == dept_id else None
+    return _dept_desk(dept_id, assignee)
+
+
+def _reply_author(case: Case, event: CaseEvent) -> list[int]:
+    who = case.assignee_id or case.replied_by_id
+    return [who] if who else _officers(case.department_id)
+
+
+def _correction_people(case: Case, event: CaseEvent) -> list[int]:
+    Correction = apps.get_model("dispatch", "Correction")
+    corr = (
+        Correction.objects.filter(pk=(event.payload or {}).get("id"))
+        .values("department_id", "officer_id")
+        .first()
+    )
+    if corr is None:
+        return []
+    return _dept_desk(corr["department_id"], corr["officer_id"])
+
+
+def _extension_requester(case: Case, event: CaseEvent) -> list[int]:
+    ExtensionRequest = apps.get_model("dispatch", "ExtensionRequest")
+    asked = (
+        ExtensionRequest.objects.filter(pk=(event.payload or {}).get("id"))
+        .values_list("requested_by_id", flat=True)
+        .first()
+    )
+    return [p for p in (asked, case.assignee_id) if p] or _officers(case.department_id)
+
+
+def _session_mediators(case: Case, event: CaseEvent) -> list[int]:
+    Session = apps.get_model("mediation", "MediationSession")
+    return list(
+        Session.objects.filter(pk=(event.payload or {}).get("session"))
+        .filter(mediators__user__isnull=False)
+        .values_list("mediators__user_id", flat=True)
+        .distinct()
+    )
+
+
+def _ext_threshold(event: CaseEvent) -> str:
+    # The sweep's source_extensions writes the same row: whichever comes first wins.
+    return f"ext-{(event.payload or {}).get('id')}"
+
+
+# transition → (kind, recipients, threshold of the row; default ``event-<id>``)
+STEPS: dict[str, tuple[str, Recipients, Callable[[CaseEvent], str] | None]] = {
+    "return_case": (ReminderKind.RETURNED, _dispatchers, None),
+    "urge": (ReminderKind.SUPERVISION, _supervised_department, None),
+    "supervise": (ReminderKind.SUPERVISION, _supervised_department, None),
+    "notice": (ReminderKind.SUPERVISION, _supervised_department, None),
+    "reply": (ReminderKind.REPLY_PENDING, _dispatchers, None),
+    "send_back": (ReminderKind.SENT_BACK, _reply_author, None),
+    "correction": (ReminderKind.CORRECTION, _correction_people, None),
+    "extension_requested": (ReminderKind.EXTENSION_PENDING, _dispatchers, _ext_threshold),
+    "extension_approved": (ReminderKind.EXTENSION_DECIDED, _extension_requester, None),
+    "extension_refused": (ReminderKind.EXTENSION_DECIDED, _extension_requester, None),
+    "session_book": (ReminderKind.SESSION_BOOKED, _session_mediators, None),
+}
+
+
+def _write(case_id: int, kind: str, threshold: str, who: Iterable[int], urgent: bool) -> list[int]:
+    rows = list(
+        reminders._rows(case_id, kind, threshold, dict.fromkeys(who), timezone.now(), urgent)
+    )
+    if not rows:
+        return []
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    # Ids of the rows (new or already there) that are still to send.
+    return list(
+        Reminder.objects.filter(
+            case_id=case_id,
+            kind=kind,
+            threshold=threshold,
+            status=Reminder.Status.PENDING,
+            enqueued_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def reminders_for_step(*, case: Case, event: CaseEvent) -> list[int]:
+    """Rows for a work step's event, in the event's transaction; returns the ids to send."""
+    step = STEPS.get(event.transition)
+    if step is None:
+        return []
+    if (event.payload or {}).get("automatic"):
+        # The sweep's own urge: its AUTO_URGE reminder already told the department head.
+        return []
+    kind, recipients, threshold = step
+    who = [pk for pk in recipients(case, event) if pk != event.actor_id]
+    key = threshold(event) if threshold else f"event-{event.pk}"
+    return _write(case.pk, kind, key, who, urgent=case.risk_level == "high")
+
+
+def visits_assigned(visits: Iterable) -> list[int]:
+    """Rows telling each visit's follow-up officer about the visit (one per visit)."""
+    ids: list[int] = []
+    for visit in visits:
+        if visit.assignee_id:
+            ids += _write(
+                visit.case_id,
+                ReminderKind.VISIT_ASSIGNED,
+                f"visit-{visit.pk}",
+                [visit.assignee_id],
+                urgent=False,
+            )
+    return ids
+
+
+def source_corrections_due(ctx: reminders.SweepContext) -> Iterable[Reminder]:
+    """整改期限: a correction on a case whose rectification deadline has passed without
+    feedback; told once per correction (only corrections whose row is not written yet)."""
+    Correction = apps.get_model("dispatch", "Correction")
+    rows = (
+        Correction.objects.filter(
+            case__isnull=False,
+            feedback_at__isnull=True,
+            rectify_due_at__isnull=False,
+            rectify_due_at__lte=ctx.now,
+        )
+        .filter(
+            ~Exists(
+                Reminder.objects.filter(
+                    case_id=OuterRef("case_id"),
+                    kind=ReminderKind.CORRECTION_DUE,
+                    threshold=Concat(
+                        Value("corr-"), Cast(OuterRef("pk"), CharField()), output_field=CharField()
+                    ),
+                )
+            )
+        )
+        .order_by()
+        .values_list("pk", "case_id", "department_id", "officer_id")
+    )
+    for pk, case_id, dept, officer in rows:
+        heads = ctx.directory.heads.get(dept) or ctx.directory.officers.get(dept, [])
+        who = list(dict.fromkeys([*([officer] if officer else []), *heads]))
+        yield from reminders._rows(case_id, ReminderKind.CORRECTION_DUE, f"corr-{pk}", who, ctx.now)
