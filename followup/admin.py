@@ -6,6 +6,7 @@ from .models import (
     EvaluationWeight,
     FollowupPlan,
     NotificationRule,
+    PartySms,
     Reminder,
     SatisfactionResult,
     Visit,
@@ -21,8 +22,24 @@ class EscalationStepAdmin(admin.ModelAdmin):
 class NotificationRuleAdmin(admin.ModelAdmin):
     """Which kinds of notification also go out by SMS or e-mail (in-app always)."""
 
-    list_display = ("kind", "sms", "email")
-    list_editable = ("sms", "email")
+    list_display = ("kind", "sms", "email", "parties_sms")
+    list_editable = ("sms", "email", "parties_sms")
+
+
+@admin.register(PartySms)
+class PartySmsAdmin(admin.ModelAdmin):
+    """The SMS outbox to parties (read-only: written by the case flow, sent by workers)."""
+
+    list_display = ("key", "case", "kind", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("case",)
+    raw_id_fields = ("case", "party")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FollowupPlan)

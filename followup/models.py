@@ -123,6 +123,12 @@ class NotificationRule(models.Model):
     kind = models.CharField(_("提醒类型"), max_length=24, choices=ReminderKind.choices, unique=True)
     sms = models.BooleanField(_("短信"), default=False)
     email = models.BooleanField(_("电子邮件"), default=False)
+    # Parties are not staff accounts: they hear of a booked session by SMS only.
+    parties_sms = models.BooleanField(
+        _("短信通知当事人(仅调解预约)"),
+        default=True,
+        help_text=_("调解预约时向留有手机号的当事人发送短信;其他类型的消息不发给当事人。"),
+    )
 
     class Meta:
         ordering = ["kind"]
@@ -135,6 +141,51 @@ class NotificationRule(models.Model):
     @property
     def channels(self) -> list[str]:
         return ["inapp"] + (["sms"] if self.sms else []) + (["email"] if self.email else [])
+
+
+class PartySms(models.Model):
+    """An SMS to a party (当事人) about their case, e.g. the time and place of a mediation
+    session. Parties have no staff account, so this is not a ``Reminder``; it is written in
+    the step's transaction, unique by ``key`` (one per step per party), handed to a worker
+    after commit and claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` like a reminder
+    (``followup.worksteps.deliver_party_sms``). The text holds no personal data; the number
+    is read (decrypted) from the party row when sending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        SKIPPED = "skipped", _("无手机号,未发送")
+        FAILED = "failed", _("发送失败")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="party_sms", verbose_name=_("案件")
+    )
+    party = models.ForeignKey(
+        "intake.Party", on_delete=models.CASCADE, related_name="+", verbose_name=_("当事人")
+    )
+    kind = models.CharField(_("类型"), max_length=24, choices=ReminderKind.choices)
+    key = models.CharField(_("幂等键"), max_length=64, unique=True)
+    text = models.CharField(_("内容"), max_length=300)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("当事人短信")
+        verbose_name_plural = _("当事人短信")
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="party_sms_pending_idx", condition=Q(status="pending")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Audience(models.TextChoices):

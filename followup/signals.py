@@ -23,6 +23,10 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
         )
     elif instance.transition in worksteps.STEPS:
         ids = worksteps.reminders_for_step(case=instance.case, event=instance)
+        if instance.transition == "session_book" and not tasks.publishing_is_paused():
+            # Loads of history (the demo year) text no party about sessions long past.
+            sms = worksteps.party_sms_for_session(case=instance.case, event=instance)
+            tasks.publish_party_sms_on_commit(sms)
     else:
         return
     tasks.publish_on_commit(ids)

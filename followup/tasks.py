@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from . import reminders
+from . import reminders, worksteps
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,35 @@ def publishing_paused():
         _paused.reset(token)
 
 
+def publishing_is_paused() -> bool:
+    return _paused.get()
+
+
+def publish_party_sms(ids: list[int]) -> list[int]:
+    """Enqueue ``send_party_sms`` for each id (never raises; the sweep re-hands the rest)."""
+    published = []
+    for pk in ids:
+        try:
+            send_party_sms.apply_async(args=[pk], retry=False)
+        except Exception as exc:
+            logger.warning("broker unavailable, party SMS left for the sweep: %s", exc)
+            break
+        published.append(pk)
+    if published:
+        from .models import PartySms
+
+        PartySms.objects.filter(pk__in=published, status=PartySms.Status.PENDING).update(
+            enqueued_at=timezone.now()
+        )
+    return published
+
+
+def publish_party_sms_on_commit(ids: list[int]) -> None:
+    if not ids or _paused.get():
+        return
+    transaction.on_commit(lambda: publish_party_sms(ids))
+
+
 def publish_on_commit(ids: list[int]) -> None:
     """Hand ``ids`` to workers once (and only if) the surrounding transaction commits.
 
@@ -85,10 +115,24 @@ def send_reminder(reminder_id: int) -> bool:
     return reminders.deliver(int(reminder_id))
 
 
+@shared_task(
+    name="followup.send_party_sms",
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=settings.REMINDER_MAX_ATTEMPTS,
+    acks_late=True,
+)
+def send_party_sms(sms_id: int) -> bool:
+    return worksteps.deliver_party_sms(int(sms_id))
+
+
 @shared_task(name="followup.sweep_reminders", acks_late=True)
 def sweep_reminders() -> int:
     result = reminders.sweep()
-    return len(publish_send(result.due_ids))
+    sms = publish_party_sms(worksteps.party_sms_due(timezone.now()))
+    return len(publish_send(result.due_ids)) + len(sms)
 
 
 @shared_task(

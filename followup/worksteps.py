@@ -22,8 +22,9 @@ Who is told (the table is in docs/followup.md, "Work-step notifications"):
   feedback (``source_corrections_due``);
 - extension requested: the dispatchers (same row as the sweep's ``ext-<id>`` reminder);
 - extension decided: the officer who asked, and the assignee;
-- session booked: the session's mediators (staff accounts); parties by SMS are not sent
-  (see docs/followup.md);
+- session booked: the session's mediators with a staff account; and every party with a
+  mobile number by SMS (``party_sms_for_session``: parties have no account, so a
+  ``PartySms`` row per party instead of a ``Reminder``), unless the rule turns that off;
 - visit assigned: the follow-up officer (``visits_assigned``, called by
   ``services.visits_schedule``).
 
@@ -32,20 +33,29 @@ The actor of a step is never told about their own step.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 
 from django.apps import apps
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from intake.models import Case, CaseEvent
+from intake.models import Case, CaseEvent, Party
 from luodian_platform.models import User
+from luodian_platform.notifications import get_sms_backend
+from luodian_platform.validators import normalize_phone
 
 from . import reminders
-from .models import Reminder, ReminderKind
+from .models import NotificationRule, PartySms, Reminder, ReminderKind
 
 Recipients = Callable[[Case, CaseEvent], list[int]]
+# SMS reach mobiles only (a landline is stored too, and is skipped).
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _dispatchers(case: Case, event: CaseEvent) -> list[int]:
@@ -226,3 +236,102 @@ def source_corrections_due(ctx: reminders.SweepContext) -> Iterable[Reminder]:
         heads = ctx.directory.heads.get(dept) or ctx.directory.officers.get(dept, [])
         who = list(dict.fromkeys([*([officer] if officer else []), *heads]))
         yield from reminders._rows(case_id, ReminderKind.CORRECTION_DUE, f"corr-{pk}", who, ctx.now)
+
+
+# --- parties: SMS about a booked session ----------------------------------------------------
+
+
+def _mobile(phone: str | None) -> str:
+    v = normalize_phone(phone or "")
+    return v if _MOBILE_RE.match(v) else ""
+
+
+def party_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
+    """Rows (one per party with a phone) telling the parties when and where their session
+    is, in the booking's transaction; returns the ids to send. Off when the administrator's
+    rule for sessions says so (``NotificationRule.parties_sms``)."""
+    rule = NotificationRule.objects.filter(kind=ReminderKind.SESSION_BOOKED).first()
+    if rule is not None and not rule.parties_sms:
+        return []
+    session_id = (event.payload or {}).get("session")
+    if not session_id:
+        return []
+    text = _(
+        "【%(county)s矛盾纠纷化解平台】您的案件%(number)s已安排调解:%(when)s。"
+        "请携带身份证件准时参加,如有疑问请致电%(hall)s。"
+    ) % {
+        "county": settings.COUNTY_NAME,
+        "number": case.number,
+        "when": event.note[:80],
+        "hall": settings.HALL_PHONE,
+    }
+    parties = case.parties.exclude(phone_bidx="").values_list("pk", flat=True)
+    rows = [
+        PartySms(
+            case=case,
+            party_id=pk,
+            kind=ReminderKind.SESSION_BOOKED,
+            key=f"session-{session_id}-party-{pk}",
+            text=text[:300],
+        )
+        for pk in parties
+    ]
+    if not rows:
+        return []
+    PartySms.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        PartySms.objects.filter(
+            key__in=[r.key for r in rows],
+            status=PartySms.Status.PENDING,
+            enqueued_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def party_sms_due(now: dt.datetime) -> list[int]:
+    """Pending party SMS not handed over, or handed over longer ago than the lease (a lost
+    broker message, a dead worker): the sweep hands them over again."""
+    stale = now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+    return list(
+        PartySms.objects.filter(status=PartySms.Status.PENDING, created_at__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[: reminders.SEND_BATCH]
+    )
+
+
+def deliver_party_sms(sms_id: int) -> bool:
+    """Send party SMS ``sms_id`` if it is still pending; True if this call sent it. Claimed
+    under a row lock and marked in the same transaction, as ``reminders.deliver`` does."""
+    try:
+        with transaction.atomic():
+            row = (
+                PartySms.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=sms_id, status=PartySms.Status.PENDING)
+                .first()
+            )
+            if row is None:
+                return False
+            mobile = _mobile(Party.objects.filter(pk=row.party_id).first().phone)
+            if not mobile:  # a landline or a number purged since: nothing to send to
+                row.status = PartySms.Status.SKIPPED
+                row.save(update_fields=["status"])
+                return False
+            get_sms_backend().send(mobile=mobile, text=row.text, key=f"party-sms-{row.key}")
+            PartySms.objects.filter(pk=row.pk).update(
+                status=PartySms.Status.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                last_error="",
+            )
+    except Exception as exc:
+        PartySms.objects.filter(pk=sms_id, status=PartySms.Status.PENDING).update(
+            attempts=F("attempts") + 1, last_error=str(exc)[:500]
+        )
+        PartySms.objects.filter(
+            pk=sms_id,
+            status=PartySms.Status.PENDING,
+            attempts__gte=settings.REMINDER_MAX_ATTEMPTS,
+        ).update(status=PartySms.Status.FAILED)
+        raise
+    return True

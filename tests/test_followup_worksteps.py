@@ -57,7 +57,14 @@ def sent(monkeypatch):
             reminders.deliver(pk)
         return list(ids)
 
+    def deliver_sms_now(ids):
+        published.extend(ids)
+        for pk in ids:
+            worksteps.deliver_party_sms(pk)
+        return list(ids)
+
     monkeypatch.setattr(tasks, "publish_send", deliver_now)
+    monkeypatch.setattr(tasks, "publish_party_sms", deliver_sms_now)
     return published
 
 
@@ -285,6 +292,98 @@ def test_session_booked_tells_the_mediators_with_an_account(
     )
     assert told(ReminderKind.SESSION_BOOKED, accepted) == {"mediator"}
     assert "龙坪镇司法所" in Notification.objects.get(recipient=mediator).body
+
+
+def _book(case, officer, mediator, django_capture_on_commit_callbacks, hour=10, commit=True):
+    from mediation import services
+    from mediation.models import Mediator
+    from mediation.services.sessions import session_book
+    from tests.test_mediation_flow import _at
+
+    chen = Mediator.objects.get(user=mediator)
+    if not case.mediator_assignments.filter(mediator=chen).exists():
+        services.mediator_assign(case_id=case.pk, mediator_id=chen.pk, actor=officer)
+    kwargs = {
+        "case_id": case.pk,
+        "actor": officer,
+        "starts_at": _at(hour),
+        "ends_at": _at(hour + 1),
+        "on_site_place": "龙坪镇司法所",
+        "mediator_ids": [chen.pk],
+    }
+    if not commit:
+        return session_book(**kwargs)
+    return run(session_book, django_capture_on_commit_callbacks, **kwargs)
+
+
+def test_session_booked_texts_the_parties_with_a_mobile_once(
+    accepted, officer, mediator, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    session = _book(accepted, officer, mediator, django_capture_on_commit_callbacks)
+    lines = [json.loads(line) for line in _channels.read_text().splitlines()]
+    to_parties = [ln for ln in lines if ln["key"].startswith("party-sms-")]
+    # The applicant has a mobile; the respondent company has no phone.
+    assert [ln["mobile"] for ln in to_parties] == ["13800138000"]
+    text = to_parties[0]["text"]
+    assert accepted.number in text and "龙坪镇司法所" in text and "王小明" not in text
+    row = PartySms.objects.get()
+    assert row.key == f"session-{session.pk}-party-{row.party_id}"
+    assert row.status == PartySms.Status.SENT
+    # Handed over again (a lost broker ack): sent already, nothing goes out twice.
+    assert worksteps.deliver_party_sms(row.pk) is False
+    assert worksteps.party_sms_due(timezone.now()) == []
+    assert len(_channels.read_text().splitlines()) == len(lines)
+
+
+def test_party_sms_can_be_turned_off_and_skips_landlines(
+    accepted, officer, mediator, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+    from intake.models import Party
+
+    NotificationRule.objects.create(kind=ReminderKind.SESSION_BOOKED, parties_sms=False)
+    _book(accepted, officer, mediator, django_capture_on_commit_callbacks)
+    assert not PartySms.objects.exists()
+    NotificationRule.objects.all().delete()
+    applicant = accepted.parties.get(role=Party.PartyRole.APPLICANT)
+    applicant.phone = "0854-7612345"
+    applicant.save()
+    _book(accepted, officer, mediator, django_capture_on_commit_callbacks, hour=14)
+    assert PartySms.objects.get().status == PartySms.Status.SKIPPED
+    assert not _channels.exists() or "party-sms-" not in _channels.read_text()
+
+
+def test_party_sms_not_written_when_the_booking_rolls_back(
+    accepted, officer, mediator, sent, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    done = len(sent)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _book(accepted, officer, mediator, django_capture_on_commit_callbacks, commit=False)
+        assert PartySms.objects.exists()  # written in the booking's transaction
+        raise RuntimeError("later step fails")
+    assert not PartySms.objects.exists() and callbacks == [] and len(sent) == done
+
+
+def test_sweep_rehands_pending_party_sms(
+    accepted, officer, mediator, monkeypatch, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    monkeypatch.setattr(tasks, "publish_party_sms", lambda ids: [])  # the broker lost it
+    _book(accepted, officer, mediator, django_capture_on_commit_callbacks)
+    row = PartySms.objects.get()
+    assert row.status == PartySms.Status.PENDING
+    assert worksteps.party_sms_due(timezone.now()) == [row.pk]
+    assert worksteps.deliver_party_sms(row.pk) is True
+    assert "13800138000" in _channels.read_text()
 
 
 def test_visit_assigned_tells_the_followup_officer_with_a_link_to_the_visit(
