@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -25,7 +26,11 @@ class CaseFilter(filters.FilterSet):
     category = filters.CharFilter(field_name="category__code")
     township = filters.CharFilter(field_name="township__code")
     overdue = filters.BooleanFilter(method="filter_overdue")
-    q = filters.CharFilter(method="filter_q", max_length=100)
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=100,
+        label=_("案件编号、当事人姓名(全名)、身份证号码、联系电话,或标题、事实与诉求中的词语"),
+    )
 
     class Meta:
         model = Case
