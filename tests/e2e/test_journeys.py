@@ -417,6 +417,14 @@ def test_journey_5_supervisor_dashboard_click_through_and_excel(page):
     case = _to_state(_register("工地拖欠三个月工资"), "closed")
     login_as(page, "supervisor")
     expect(page.get_by_role("heading", level=1)).to_contain_text("督查看板")
+
+    # Issue 18: the supervisor finds the case by the applicant's phone, typed with spaces.
+    page.goto("/cases/")
+    page.get_by_label("编号、姓名、证件号、电话或关键词").fill("138 0013 8000")
+    _keyboard_submit(page, page.get_by_role("button", name="查询"))
+    expect(page.get_by_role("link", name=case.number)).to_be_visible()
+    screenshot(page, "journey5-search-by-phone")
+    page.goto("/followup/dashboard/")
     if not page.locator("#chart-category").count():
         pytest.skip("WAITING: dashboard charts (issue 8)")
     new_card = page.locator(".card").filter(has_text="本期新增")
