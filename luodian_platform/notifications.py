@@ -149,16 +149,17 @@ def register_channel(channel: type[Channel]) -> None:
 
 
 def send(message: Message, channels: list[str] | None = None) -> None:
-    """Deliver ``message`` through ``channels`` (default: every configured channel); the
-    in-app centre is always one of them. Raises on the first failure (the caller retries
+    """Deliver ``message`` through ``channels`` (an administrator's rule for its kind,
+    which always includes the in-app centre) or, without one, through every channel in
+    ``settings.NOTIFICATION_CHANNELS``. Raises on the first failure (the caller retries
     the whole message; channels are idempotent by ``key``)."""
     from .models import User
 
     user = User.objects.filter(pk=message.recipient_id, is_active=True).first()
     if user is None:
         return
-    names = list(settings.NOTIFICATION_CHANNELS if channels is None else channels)
-    for name in dict.fromkeys(["inapp", *names]):
+    names = settings.NOTIFICATION_CHANNELS if channels is None else ["inapp", *channels]
+    for name in dict.fromkeys(names):
         CHANNELS[name]().send(message, user)
 
 
