@@ -13,13 +13,13 @@ Who is told (the table is in docs/followup.md, "Work-step notifications"):
 - dispatched / reopened: the receiving department's officers;
 - returned (退单): the dispatchers, who route it again;
 - urge / supervision order / notice: the department named on it — its head(s) and, when
-  the case's assignee belongs to it, the assignee; a department without a head in the
-  system: its officers;
+  the case's assignee belongs to it, the assignee; when neither is in the system, its
+  officers;
 - reply awaiting approval: the dispatchers (the centre reviews);
 - reply sent back: the case's assignee, else whoever wrote the reply, else the officers;
 - correction issued (on a case): the officer named, and the department's head(s) (its
-  officers if it has none); the same people when its rectification deadline passes without
-  feedback (``source_corrections_due``);
+  officers when neither is in the system); the same people when its rectification
+  deadline passes without feedback (``source_corrections_due``);
 - extension requested: the dispatchers (same row as the sweep's ``ext-<id>`` reminder);
 - extension decided: the officer who asked, and the assignee;
 - session booked: the session's mediators with a staff account; and every party with a
@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from intake.models import Case, CaseEvent, Party
 from luodian_platform.models import User
 from luodian_platform.notifications import get_sms_backend
+from luodian_platform.roles import Role
 from luodian_platform.validators import normalize_phone
 
 from . import reminders
@@ -59,13 +60,13 @@ _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _dispatchers(case: Case, event: CaseEvent) -> list[int]:
-    return reminders._active_with_role("dispatcher")
+    return reminders._active_with_role(Role.DISPATCHER)
 
 
 def _officers(department_id: int | None) -> list[int]:
     if not department_id:
         return []
-    return reminders._active_with_role("officer", department_id=department_id)
+    return reminders._active_with_role(Role.OFFICER, department_id=department_id)
 
 
 def _heads(department_id: int | None) -> list[int]:

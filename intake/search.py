@@ -141,7 +141,8 @@ def search_q(q: str) -> Q:
 
 
 def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
-    q = (q or "").strip()[:100]
+    # NUL cannot reach PostgreSQL in a text parameter (a 500); it is never part of a word.
+    q = (q or "").replace("\x00", "").strip()[:100]
     if not q:
         return qs
     return qs.filter(search_q(q))

@@ -201,3 +201,12 @@ def test_rare_word_search_uses_the_bigram_index(api, dispatcher, clerk):
     assert "case_search_bigrams_idx" in plan, plan
     # And a common word still answers from the same query shape.
     assert len(client.get("/api/cases/", {"q": "拖欠工资"}).json()["results"]) > 0
+
+
+@pytest.mark.parametrize("q", ["a\x00b", "%00", "\ufffd", "朱" * 300])
+def test_page_and_admin_take_odd_queries_without_error(client, dispatcher, admin_user, q):
+    client.force_login(dispatcher)
+    assert client.get("/cases/", {"q": q}).status_code in (200, 400)
+    assert client.get("/dispatch/", {"q": q}).status_code in (200, 400)
+    client.force_login(admin_user)
+    assert client.get("/admin/intake/case/", {"q": q}).status_code in (200, 400)
