@@ -110,5 +110,8 @@ curl -sf "http://127.0.0.1:${PORT}/api/ping/" >/dev/null || { echo "bench: gunic
 META=$(printf '{"scale": %s, "seed": %s, "workers": %s, "generate_seconds": %s, "rollup_seconds": %s, "generate": %s}' \
   "$SCALE" "$SEED" "$WORKERS" "$GEN_SECONDS" "$ROLLUP_SECONDS" "$(cat "$OUT/generate.json")")
 $PY bench/measure.py --base "http://127.0.0.1:${PORT}" --out "$OUT/results.json" --meta "$META"
+# A rare word must be answered from the bigram index (exits 1 otherwise; issue 18).
+echo "bench: search plans (bench/searchplan.py)"
+$PY bench/searchplan.py | tee "$OUT/searchplan.txt"
 
 echo "bench: done in $(( $(date +%s) - START ))s"
