@@ -53,7 +53,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, get_resolver, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 from bench.load import Target, closed_loop, fixed_rate  # noqa: E402
 from intake.models import HANDLING_STATES, OPEN_STATES, Case, State  # noqa: E402
@@ -122,8 +122,8 @@ def session_cookie(user) -> str:
 
 
 def api_headers(user) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}", "Accept": "application/json"}
+    _token, raw = staff_token_issue(actor=user, name="make bench")
+    return {"Authorization": f"Token {raw}", "Accept": "application/json"}
 
 
 def drf_cursor(position: str) -> str:

@@ -25,7 +25,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 from bench.measure import deep_position, drf_cursor, list_filters  # noqa: E402
 from luodian_platform.models import User  # noqa: E402
@@ -42,8 +42,8 @@ def best_of_3(sql: str) -> float:
 
 def main() -> None:
     user = User.objects.get(username="dispatcher")
-    token, _ = Token.objects.get_or_create(user=user)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, raw = staff_token_issue(actor=user, name="bench sqltime")
+    api = Client(HTTP_AUTHORIZATION=f"Token {raw}")
     page = Client()
     page.force_login(user)
     targets = []
