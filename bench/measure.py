@@ -53,11 +53,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, get_resolver, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 from bench.load import Target, closed_loop, fixed_rate  # noqa: E402
 from intake.models import HANDLING_STATES, OPEN_STATES, Case, State  # noqa: E402
 from luodian_platform.models import User  # noqa: E402
+from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 NA = "n/a: not built yet"
 DURATION = float(os.environ.get("BENCH_DURATION", "5"))

@@ -25,10 +25,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 from bench.measure import deep_position, drf_cursor, list_filters  # noqa: E402
 from luodian_platform.models import User  # noqa: E402
+from luodian_platform.tokens import staff_token_issue  # noqa: E402
 
 
 def best_of_3(sql: str) -> float:
