@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import note_views, views
 
 app_name = "intake"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("intake/inbox/take-in/", views.inbox_take_in, name="inbox_take_in"),
     path("cases/", views.case_list_page, name="case_list"),
     path("cases/<int:pk>/", views.case_detail_page, name="case_detail"),
+    path("cases/<int:pk>/notes/new/", note_views.note_add_page, name="note_add"),
+    path("cases/<int:pk>/notes/<int:note_id>/edit/", note_views.note_edit_page, name="note_edit"),
     path("cases/<int:pk>/receipt/", views.receipt_page, name="receipt"),
     path("parties/<int:pk>/reveal/", views.party_reveal_page, name="party_reveal"),
     path("cases/<int:pk>/act/<slug:name>/", views.case_action_page, name="case_action"),

@@ -31,6 +31,8 @@ from .channel import guidance_for, route_to_for
 from .forms import INITIAL_PARTIES, PartyFormSet, RegistrationForm, action_fields
 from .lifecycle import available_actions, illegal_message, may_ever_perform
 from .models import Case, Channel, OtherProceeding, Party, RiskLevel, State
+from .note_views import NoteForm
+from .notes import NOTE_CLOSED_STATES, case_timeline_entries, may_write_notes
 from .panels import panels_for
 from .receipts import expected_time, next_steps
 from .selectors import (
@@ -115,6 +117,7 @@ def case_detail_page(request, pk: int):
     names = available_actions(case, request.user)
     actions = [ACTIONS[n] for n in names if n in ACTIONS]
     panels = panels_for(case=case, user=request.user, request=request)
+    writes_notes = may_write_notes(request.user)
     return render(
         request,
         "intake/case_detail.html",
@@ -122,6 +125,11 @@ def case_detail_page(request, pk: int):
             "case": case,
             "parties": case.parties.all(),
             "events": case_timeline(case=case),
+            "timeline": case_timeline_entries(case=case, user=request.user),
+            "note_form": (
+                NoteForm() if writes_notes and case.state not in NOTE_CLOSED_STATES else None
+            ),
+            "writes_notes": writes_notes,
             "actions": actions,
             "can_reveal": user_has_role(request.user, *REVEAL_ROLES),
             "main_panels": [(p.template, ctx) for p, ctx in panels if p.column == "main"],

@@ -56,6 +56,12 @@ if PRODUCTION and (_key_problems := key_problems(SECRET_KEY, BLIND_INDEX_KEY, SA
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
 # Staff API tokens (luodian_platform.tokens) expire after this many days.
 STAFF_TOKEN_DAYS = env_int("STAFF_TOKEN_DAYS", 30)
+# A progress note (办理进展) may be edited by its author for this long; after that it is
+# append-only and a mistake is corrected by a new note (intake/models/notes.py).
+PROGRESS_NOTE_EDIT_MINUTES = env_int("PROGRESS_NOTE_EDIT_MINUTES", 30)
+# A retried POST /api/cases/ with the same Idempotency-Key answers with the case the first
+# one created, for this many hours (intake/api/walkin.py).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 

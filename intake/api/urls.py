@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from intake.actions import ACTIONS
 
 from .channel import ChannelBulkView, ChannelOrderView
+from .notes import CaseNotesView, CaseNoteView
 from .views import CaseViewSet, PartyRevealView, action_view
 
 router = SimpleRouter()
@@ -13,6 +14,8 @@ urlpatterns = [
     path("channel/orders/", ChannelOrderView.as_view(), name="channel-orders"),
     path("channel/orders/bulk/", ChannelBulkView.as_view(), name="channel-orders-bulk"),
     *router.urls,
+    path("cases/<int:pk>/notes/", CaseNotesView.as_view(), name="case-notes"),
+    path("cases/<int:pk>/notes/<int:note_id>/", CaseNoteView.as_view(), name="case-note"),
     path("parties/<int:pk>/reveal/", PartyRevealView.as_view(), name="party-reveal"),
     *[
         path(f"cases/<int:pk>/{name}/", action_view(action).as_view(), name=f"case-{name}")

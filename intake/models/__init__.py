@@ -9,6 +9,7 @@
 | events    | the append-only event log and the timeline's labels                     |
 | channel   | channel tokens and raw channel orders                                   |
 | reveals   | the one log of personal data seen in full                               |
+| notes     | progress notes (办理进展), editable briefly, then corrected by new notes |
 
 Every name is importable from ``intake.models`` as before.
 """
@@ -32,6 +33,7 @@ from .choices import (
     State,
 )
 from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
+from .notes import ProgressNote
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
 
@@ -54,6 +56,7 @@ __all__ = [
     "Outcome",
     "Party",
     "PersonalDataReveal",
+    "ProgressNote",
     "RiskLevel",
     "State",
     "register_event_labels",
