@@ -16,6 +16,7 @@ from intake.models import Case, CaseEvent, Channel, RiskLevel, State
 from intake.selectors import case_list, filter_overdue, filter_text
 
 from .serializers import CaseDetailSerializer, CaseListSerializer
+from .walkin import WALK_IN_SCHEMA, walk_in_create
 
 
 class CaseFilter(filters.FilterSet):
@@ -44,7 +45,7 @@ class CaseFilter(filters.FilterSet):
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Cases visible to the current user (others answer 404)."""
+    """Cases visible to the current user (others answer 404); ``POST`` registers a walk-in."""
 
     filterset_class = CaseFilter
 
@@ -55,6 +56,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "parties", Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
             )
         return qs
+
+    @WALK_IN_SCHEMA
+    def create(self, request, *args, **kwargs):
+        return walk_in_create(request)
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer

@@ -9,6 +9,7 @@
 | events    | the append-only event log and the timeline's labels                     |
 | channel   | channel tokens and raw channel orders                                   |
 | reveals   | the one log of personal data seen in full                               |
+| idempotency | keys that make a retried POST /api/cases/ register one case    |
 | notes     | progress notes (办理进展), editable briefly, then corrected by new notes |
 
 Every name is importable from ``intake.models`` as before.
@@ -33,6 +34,7 @@ from .choices import (
     State,
 )
 from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
+from .idempotency import IdempotencyKey
 from .notes import ProgressNote
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
@@ -52,6 +54,7 @@ __all__ = [
     "Channel",
     "ChannelOrder",
     "ChannelToken",
+    "IdempotencyKey",
     "OtherProceeding",
     "Outcome",
     "Party",
