@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from luodian_platform.errors import NotFound, ServiceError
 
 from .models import Case, ProgressNote
-from .notes import note_add, note_edit
+from .notes import may_write_notes, note_add, note_edit
 
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 
@@ -83,6 +84,9 @@ def _refusal(request, exc: ServiceError, form: NoteForm, pk: int):
 @login_required
 def note_add_page(request, pk: int):
     case = _case_or_404(request, pk)
+    if not may_write_notes(request.user):
+        # The page refuses readers up front; the service refuses them again on POST.
+        raise PermissionDenied
     corrects = None
     raw = request.POST.get("corrects") or request.GET.get("corrects") or ""
     if raw:
@@ -127,10 +131,12 @@ def note_edit_page(request, pk: int, note_id: int):
     note = ProgressNote.objects.filter(pk=note_id, case=case).first()
     if note is None:
         raise Http404
+    if note.author_id != request.user.pk:
+        raise PermissionDenied
     if not note.is_editable_by(request.user):
         messages.error(
             request,
-            _("只有记录人本人可以在记录后%(n)s分钟内修改办理进展;如有错误请添加一条更正记录。")
+            _("办理进展记录超过%(n)s分钟后不能修改,如有错误请添加一条更正记录。")
             % {"n": int((note.editable_until() - note.created_at).total_seconds() // 60)},
         )
         return redirect("intake:case_detail", pk=pk)

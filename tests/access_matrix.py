@@ -184,6 +184,15 @@ class World:
     def _build_talk(self, foreign: bool):
         return self._correction(foreign, "talk")
 
+    def _build_note(self, foreign: bool):
+        """A progress note written by the department's officer (its author) just now."""
+        from intake.notes import note_add
+
+        case = self.case_in("accepted", foreign=foreign)
+        return note_add(
+            case_id=case.pk, actor=self.handler(foreign), kind="phone", text="电话联系用人单位"
+        )
+
     # --- mediation -----------------------------------------------------------------------
 
     @property
@@ -516,6 +525,15 @@ MATRIX: dict[str, Rule] = {
     "intake:case_list": page(ROLES, lists=True, note="filtered by Case.objects.visible_to"),
     "intake:case_detail": page(SEES_CASE, kwargs=_case),
     "intake:receipt": page(SEES_CASE, kwargs=_case),
+    "intake:note_add": page({"clerk", "dispatcher", "officer", "mediator", "admin"}, kwargs=_case),
+    "intake:note_edit": page(
+        {"officer"},
+        kwargs=lambda w: {"pk": w.obj("note").case_id, "note_id": w.obj("note").pk},
+        idor=lambda w: {
+            "pk": w.obj("note", foreign=True).case_id,
+            "note_id": w.obj("note", foreign=True).pk,
+        },
+    ),
     "intake:case_action": page(
         {"officer", "mediator"},
         kwargs=lambda w: {"pk": w.case.pk, "name": "suspend"},
@@ -537,6 +555,19 @@ MATRIX: dict[str, Rule] = {
     ),
     "api:case-list": api(ROLES, lists=True),
     "api:case-detail": api(SEES_CASE, kwargs=_case),
+    # Progress notes: everyone who sees the case reads them; the handlers and the centre
+    # write (POST, tests/test_progress_notes.py); only the author edits, within the window.
+    "api:case-notes": api(SEES_CASE, kwargs=_case),
+    "api:case-note": api(
+        {"officer"},
+        method="patch",
+        kwargs=lambda w: {"pk": w.obj("note").case_id, "note_id": w.obj("note").pk},
+        idor=lambda w: {
+            "pk": w.obj("note", foreign=True).case_id,
+            "note_id": w.obj("note", foreign=True).pk,
+        },
+        data=lambda w: {"kind": "visit", "text": "上门走访"},
+    ),
     # Channel tokens only (no user may post; the tokens' own tests: tests/test_intake_channel.py)
     "api:channel-orders": api(set(), method="post"),
     "api:channel-orders-bulk": api(set(), method="post"),

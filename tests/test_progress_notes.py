@@ -223,10 +223,23 @@ def test_note_pages_add_edit_correct(client, case, officer, officer2):
     assert client.post(add, {"kind": "visit", "text": "x"}).status_code == 404
 
 
-def test_supervisor_posting_the_page_is_sent_back_with_the_reason(client, case, supervisor):
+def test_supervisor_cannot_use_the_note_pages(client, case, supervisor, officer):
     client.force_login(supervisor)
-    resp = client.post(
-        reverse("intake:note_add", args=[case.pk]), {"kind": "phone", "text": "x"}, follow=True
-    )
-    assert "只有承办、调解或中心人员" in resp.content.decode()
+    resp = client.post(reverse("intake:note_add", args=[case.pk]), {"kind": "phone", "text": "x"})
+    assert resp.status_code == 403
     assert not ProgressNote.objects.exists()
+    note = note_add(case_id=case.pk, actor=officer, **BODY)
+    assert client.get(reverse("intake:note_edit", args=[case.pk, note.pk])).status_code == 403
+
+
+def test_edit_page_after_the_window_sends_back_with_the_advice(client, case, officer, settings):
+    settings.PROGRESS_NOTE_EDIT_MINUTES = 5  # shorter than the idle session timeout
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        note = note_add(case_id=case.pk, actor=officer, **BODY)
+    client.force_login(officer)
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        resp = client.get(reverse("intake:note_edit", args=[case.pk, note.pk]), follow=True)
+        html = resp.content.decode()
+    assert "更正记录" in html
+    assert f"notes/{note.pk}/edit/" not in html
