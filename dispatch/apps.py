@@ -27,6 +27,11 @@ class DispatchConfig(AppConfig):
                 signals.holiday_changed, sender=HolidayOverride, dispatch_uid="dispatch_holiday"
             )
         panels.register()
+        from luodian_platform.celery import BEAT_ENTRIES
+
+        from . import tasks
+
+        BEAT_ENTRIES.update(tasks.beat_entries())
         from django.core.checks import register
 
         from .checks import check_deadline_rules, unstaffed_routing_rules

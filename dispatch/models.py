@@ -427,3 +427,47 @@ class CalendarEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clock} {self.target_model}:{self.target_id} {self.years}"
+
+
+class Stall(models.Model):
+    """久未进展: a case in handling with no progress note and no event for N working days
+    (the category's ``stall_workdays`` or the period table's ``no_progress``), found by the
+    periodic sweep (``dispatch.stalls.stalls_sweep``). One row per case per stall: the
+    unique (case, since) makes a second sweep a no-op; new activity on the case ends the
+    stall (``resolved_at``), and a later silence is a new stall. The centre issues the
+    suggested correction (办理不及时) with one click; it is never issued automatically."""
+
+    case = models.ForeignKey(
+        "intake.Case", on_delete=models.CASCADE, related_name="stalls", verbose_name=_("案件")
+    )
+    since = models.DateTimeField(_("最后一次进展或流转"))
+    workdays = models.PositiveSmallIntegerField(_("提示天数(工作日)"))
+    detected_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    correction = models.OneToOneField(
+        Correction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stall",
+        verbose_name=_("已发出的纠偏"),
+    )
+
+    class Meta:
+        ordering = ["since", "id"]
+        verbose_name = _("久未进展")
+        verbose_name_plural = _("久未进展")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "since"], name="stall_case_since"),
+        ]
+        indexes = [
+            # The workbench panel and the suggestions read the open stalls only.
+            models.Index(
+                fields=["since", "id"],
+                name="stall_open_idx",
+                condition=Q(resolved_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.since:%Y-%m-%d}"

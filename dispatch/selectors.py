@@ -124,6 +124,7 @@ class CorrectionSuggestion:
     reason: str
     department: Department | None = None
     departments: list[str] = field(default_factory=list)
+    stall_id: int | None = None  # a 久未进展 row: issued with one click (dispatch.stalls)
 
     @property
     def problem_label(self) -> str:
@@ -187,6 +188,19 @@ def correction_suggestions(*, user, limit: int = 50) -> list[CorrectionSuggestio
                 reason=_("答复被中心退回重办"),
             )
         )
+    from .stalls import open_stalls, stall_reason
+
+    for stall in open_stalls(user=user, limit=limit):
+        if stall.correction_id is None and stall.case.department_id is not None:
+            out.append(
+                CorrectionSuggestion(
+                    case=stall.case,
+                    problem=Correction.Problem.LATE_HANDLING,
+                    department=stall.case.department,
+                    reason=stall_reason(stall),
+                    stall_id=stall.pk,
+                )
+            )
     return out
 
 

@@ -18,9 +18,10 @@ from luodian_platform.models import Department, User
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import WorkCalendar, paused_amount
 
+from . import stalls
 from .clocks import compute, compute_period, flag
 from .deadlines import handling_deadlines, rule_for
-from .models import Correction, DispatchRecord, ExtensionRequest, Supervision
+from .models import Correction, DispatchRecord, ExtensionRequest, Stall, Supervision
 from .routing import routing_suggest
 from .selectors import correction_visible, supervision_visible
 
@@ -687,4 +688,43 @@ def correction_record_talk(
             raise Conflict(_("该纠偏的处理措施不是约谈。"), code="not_talk")
         corr.talk_at, corr.talk_record = held_at, record
         corr.save(update_fields=["talk_at", "talk_record"])
+    return corr
+
+
+# --- the one-click correction ---------------------------------------------------------------
+
+
+def stall_correction_issue(*, stall_id: int, actor) -> Correction:
+    """Issue the suggested correction of a stall: 办理不及时, an immediate reminder (即时提醒)
+    to the department handling the case. Once per stall (the stall row is locked and
+    linked to the correction in the same transaction)."""
+    if not may_supervise(actor):
+        raise NotAllowed(_("只有调度中心或督查人员可以记录问题纠偏。"))
+    with transaction.atomic():
+        stall = (
+            Stall.objects.select_for_update()
+            .filter(pk=stall_id, case__in=Case.objects.visible_to(actor).values("pk"))
+            .first()
+        )
+        if stall is None:
+            raise NotFound(_("久未进展记录不存在或您无权查看。"))
+        if stall.correction_id is not None:
+            raise Conflict(_("该久未进展已发出纠偏,不会重复发出。"), code="already_issued")
+        if stall.resolved_at is not None:
+            raise Conflict(_("该案件已有新的办理进展,无需纠偏。"), code="resolved")
+        case = Case.objects.select_related("department").get(pk=stall.case_id)
+        if case.department_id is None:
+            raise Conflict(_("该案件没有承办部门,无法纠偏。"), code="no_department")
+        corr = correction_create(
+            actor=actor,
+            case_id=case.pk,
+            department=case.department,
+            problem=Correction.Problem.LATE_HANDLING,
+            measure=Correction.Measure.REMIND,
+            description=_("办理不及时:%(reason)s。请尽快办理并记录办理进展。")
+            % {"reason": stalls.stall_reason(stall)},
+            suggested=True,
+        )
+        stall.correction = corr
+        stall.save(update_fields=["correction"])
     return corr

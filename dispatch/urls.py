@@ -15,5 +15,6 @@ urlpatterns = [
     path("corrections/", views.corrections, name="corrections"),
     path("corrections/new/", views.correction_new, name="correction_new"),
     path("corrections/<int:pk>/feedback/", views.correction_feedback, name="correction_feedback"),
+    path("stalls/<int:pk>/correct/", views.stall_correct, name="stall_correct"),
     path("estimates/recompute/", views.estimates_recompute, name="estimates_recompute"),
 ]

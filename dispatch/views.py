@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from luodian_platform.models import Category, Department, Township
 from luodian_platform.roles import Role
 from luodian_platform.views import role_required
 
-from . import clocks, selectors, services
+from . import clocks, selectors, services, stalls
 from .api.serializers import CorrectionInput
 from .models import Correction, ExtensionRequest
 
@@ -54,6 +55,7 @@ def workbench(request):
             "extensions": selectors.extension_visible(request.user)
             .filter(status=ExtensionRequest.Status.PENDING)
             .order_by("requested_at")[:50],
+            "stalls": stalls.open_stalls(user=request.user),
             "filters": filters,
             "sort": sort,
             "sorts": SORT_CHOICES,
@@ -261,6 +263,20 @@ def correction_feedback(request, pk: int):
         success=_("整改反馈已提交。"),
     )
     return redirect("dispatch:officer_workbench")
+
+
+@require_POST
+@login_required
+def stall_correct(request, pk: int):
+    """One click: issue the suggested 办理不及时 correction of a stalled case (once)."""
+    _run(
+        request,
+        lambda: services.stall_correction_issue(stall_id=pk, actor=request.user),
+        success=_("已发出纠偏(办理不及时,即时提醒)。"),
+    )
+    if request.POST.get("back") == "corrections":
+        return redirect("dispatch:corrections")
+    return redirect(reverse("dispatch:workbench") + "#stalls")
 
 
 @require_POST

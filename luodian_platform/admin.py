@@ -42,7 +42,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "required_fields", "is_active")
+    list_display = ("code", "name", "kind", "required_fields", "stall_workdays", "is_active")
 
 
 admin.site.register(Window)

@@ -94,6 +94,15 @@ class Category(models.Model):
     kind = models.CharField(_("性质"), max_length=16, choices=Kind.choices, default=Kind.DISPUTE)
     required_fields = models.JSONField(_("必填项"), default=list, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # 久未进展: working days without a progress note or an event after which a case in
+    # handling is listed and a correction suggested (dispatch/stalls.py). Blank: the period
+    # table's "no_progress" row; 0: not watched.
+    stall_workdays = models.PositiveSmallIntegerField(
+        _("久未进展提示(工作日)"),
+        null=True,
+        blank=True,
+        help_text=_("留空则使用期限表「久未进展提示」;填0表示不提示"),
+    )
 
     class Meta:
         ordering = ["code"]

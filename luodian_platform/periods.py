@@ -50,6 +50,19 @@ PERIOD_DEFAULTS: dict[str, tuple] = {
     "supervision_supervise": ("督办回复时限", 3, W, 0, 0, "发出督办", "本地督办规定", ""),
     "supervision_notice": ("通报回复时限", 5, W, 0, 0, "发出通报", "本地督办规定", ""),
     "correction_rectify": ("整改时限", 5, W, 0, 0, "记录问题纠偏", "本地问题纠偏规定", ""),
+    # No statute sets this: it is the county's own trigger for 办理不及时 (问题纠偏 in the
+    # 2023 report). A category may set its own number (Category.stall_workdays).
+    "no_progress": (
+        "久未进展提示",
+        3,
+        W,
+        0,
+        0,
+        "最后一次办理进展或流转记录",
+        "本地规定(无法定期限):办理中的案件连续3个工作日没有办理进展或流转记录的,"
+        "列入久未进展并建议问题纠偏(办理不及时);各类别可另行规定",
+        "按工作日计算,不含记录当日,中止期间不计",
+    ),
     "jc_window": (
         "司法确认申请期限",
         30,

@@ -184,6 +184,17 @@ class World:
     def _build_talk(self, foreign: bool):
         return self._correction(foreign, "talk")
 
+    def _build_stall(self, foreign: bool):
+        """A 久未进展 row as the sweep writes it (set directly: a fixture, not the sweep)."""
+        from django.utils import timezone
+
+        from dispatch.models import Stall
+
+        case = self.case_in("accepted", foreign=foreign)
+        return Stall.objects.create(
+            case=case, since=timezone.now() - timezone.timedelta(days=10), workdays=3
+        )
+
     def _build_note(self, foreign: bool):
         """A progress note written by the department's officer (its author) just now."""
         from intake.notes import note_add
@@ -612,6 +623,9 @@ MATRIX: dict[str, Rule] = {
     "dispatch:officer_workbench": page({"officer", "admin"}),
     "dispatch:corrections": page({"dispatcher", "supervisor", "admin"}),
     "dispatch:correction_new": page({"dispatcher", "supervisor", "admin"}),
+    "dispatch:stall_correct": page(
+        {"dispatcher", "supervisor", "admin"}, method="post", **_on("stall"), data=lambda w: {}
+    ),
     # Page forms (POST, redirect back with a message): a refusal answers 403/404.
     "dispatch:confirm_suggestion": page(
         DISPATCH,
