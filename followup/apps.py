@@ -33,6 +33,23 @@ class FollowupConfig(AppConfig):
 
         register_visibility(Role.FOLLOWUP, assigned_visits)
 
+        # Visits on the case page: the timeline and a panel, each visit linked.
+        from intake.notes import register_timeline_source
+        from intake.panels import CasePanel, register_panel
+
+        from . import workbench
+
+        register_timeline_source("visits", workbench.timeline_entries)
+        register_panel(
+            CasePanel(
+                key="visits",
+                template="followup/_case_visits.html",
+                context=workbench.case_panel,
+                order=80,
+                column="side",
+            )
+        )
+
 
 def _schedule_visits_on_close(case, event) -> None:
     from . import services

@@ -28,19 +28,41 @@ from luodian_platform.views import role_required
 from luodian_platform.workcal import local_date
 
 from . import drilldown, exports, method, selectors, services, snapshots
+from . import workbench as workbench_
 from .models import Satisfaction, Visit
 from .periods import PeriodError
 
 
 @role_required(Role.FOLLOWUP)
 def workbench(request):
-    visits = list(selectors.visits_due(user=request.user))
+    """Visits due today, overdue, upcoming or all, filtered and paginated."""
     today = local_date()
+    form = workbench_.VisitFilterForm(request.GET or None)
+    filters = form.valid_values() if form.is_bound else {}
+    view = filters.get("view") or "due"
+    page = Paginator(
+        workbench_.visit_list(user=request.user, filters=filters, today=today), 25
+    ).get_page(request.GET.get("page"))
+    query = {k: v for k, v in request.GET.items() if k != "page" and k in form.fields}
     return render(
         request,
         "followup/workbench.html",
-        {"visits": visits, "today": today},
+        {
+            "visits": page.object_list,
+            "page": page,
+            "today": today,
+            "form": form,
+            "view": view,
+            "views": _views(request.user, today),
+            "querystring": urlencode({k: v for k, v in query.items() if k != "view" and v}),
+            "pagestring": urlencode({k: v for k, v in query.items() if v}),
+        },
     )
+
+
+def _views(user, today) -> list[tuple[str, str, int | None]]:
+    counts = workbench_.view_counts(user=user, today=today)
+    return [(key, label, counts.get(key)) for key, label in workbench_.VIEWS.items()]
 
 
 class VisitForm(forms.Form):
