@@ -42,6 +42,7 @@ def _main_pages(role: str, cases: dict[str, int]) -> list[tuple[str, str]]:
             ("officer-workbench", "/dispatch/department/"),
             ("officer-case", detail.format(cases["accepted"])),
             ("officer-reply-form", f"/cases/{cases['accepted']}/act/reply/"),
+            ("officer-note-form", f"/cases/{cases['accepted']}/notes/new/"),
         ],
         "mediator": [("mediator-workbench", "/mediation/")],
         "followup": [("followup-workbench", "/followup/")],
