@@ -623,6 +623,13 @@ MATRIX: dict[str, Rule] = {
     "dispatch:officer_workbench": page({"officer", "admin"}),
     "dispatch:corrections": page({"dispatcher", "supervisor", "admin"}),
     "dispatch:correction_new": page({"dispatcher", "supervisor", "admin"}),
+    "api:stall-correction": api(
+        {"dispatcher", "supervisor", "admin"},
+        method="post",
+        **_on("stall"),
+        data=lambda w: {},
+        ok=ACCESS_PASSED,
+    ),
     "dispatch:stall_correct": page(
         {"dispatcher", "supervisor", "admin"}, method="post", **_on("stall"), data=lambda w: {}
     ),

@@ -206,3 +206,19 @@ def test_sweep_query_count_does_not_grow_with_cases(
         django_assert_max_num_queries(len(one.captured_queries)),
     ):
         assert stalls_sweep().created == 5
+
+
+def test_api_suggestion_and_one_click(api, stalled_case, dispatcher, officer, officer2):
+    sweep(at(2026, 10, 11, 9))
+    stall = Stall.objects.get()
+    with time_machine.travel(at(2026, 10, 11, 9, 5), tick=False):
+        rows = api(dispatcher).get(reverse("api:correction-suggestions")).json()
+        assert [r["stall"] for r in rows if r["stall"]] == [stall.pk]
+        url = reverse("api:stall-correction", args=[stall.pk])
+        assert api(officer).post(url, {}, format="json").status_code == 403
+        assert api(officer2).post(url, {}, format="json").status_code == 404
+        assert api(None).post(url, {}, format="json").status_code in (401, 403)
+        resp = api(dispatcher).post(url, {}, format="json")
+        assert resp.status_code == 201 and resp.json()["problem"] == "late_handling"
+        again = api(dispatcher).post(url, {}, format="json")
+        assert again.status_code == 409 and "不会重复发出" in again.json()["error"]["message"]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Case, IdempotencyKey, PersonalDataReveal, State
-from tests.conftest import VALID_ID, VALID_ID_2, VALID_USCC
+from tests.conftest import VALID_ID, VALID_ID_2, VALID_USCC, requires_postgres
 
 pytestmark = pytest.mark.django_db
 URL = "/api/cases/"
@@ -245,3 +245,32 @@ def test_registration_query_count_is_bounded(api, clerk, make_case, django_asser
     make_case("labour")
     with django_assert_max_num_queries(60):
         assert api(clerk).post(URL, BODY, format="json").status_code == 201
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_copies_of_one_request_register_one_case(clerk):
+    """Five copies of one POST at once with the same key: one case, the same answer for all
+    (the unique key makes the later ones wait for the first and replay it)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.conftest import client_for
+
+    barrier = threading.Barrier(5)
+
+    def attempt(_i):
+        try:
+            barrier.wait()
+            resp = client_for(clerk).post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="race")
+            return resp.status_code, resp.json().get("id")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(attempt, range(5)))
+    assert sorted(code for code, _id in results) == [200, 200, 200, 200, 201]
+    assert len({case_id for _code, case_id in results}) == 1
+    assert Case.objects.count() == 1 and IdempotencyKey.objects.count() == 1

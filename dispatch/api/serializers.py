@@ -228,6 +228,11 @@ class CorrectionSuggestionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     department = serializers.CharField(source="department.code", default=None, allow_null=True)
     departments = serializers.ListField(child=serializers.CharField())
+    stall = serializers.IntegerField(
+        source="stall_id",
+        allow_null=True,
+        help_text="久未进展记录:POST stalls/{id}/correction/ 一键发出(办理不及时,即时提醒)",
+    )
 
 
 class CalendarEstimateSerializer(serializers.Serializer):

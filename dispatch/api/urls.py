@@ -48,6 +48,11 @@ urlpatterns = [
     ),
     path("corrections/", views.CorrectionListCreateView.as_view(), name="correction-list"),
     path(
+        "stalls/<int:pk>/correction/",
+        views.StallCorrectionView.as_view(),
+        name="stall-correction",
+    ),
+    path(
         "corrections/suggestions/",
         views.CorrectionSuggestionsView.as_view(),
         name="correction-suggestions",

@@ -4,7 +4,12 @@ and corrections. Writes call one service each; objects a user cannot see answer 
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -12,8 +17,10 @@ from rest_framework.views import APIView
 
 from intake.api.serializers import CaseDetailSerializer
 from intake.models import Case
+from luodian_platform.api.views import ObjectActionView
 
 from .. import clocks, selectors, services
+from ..models import Stall
 from ..routing import routing_suggest
 from . import serializers as s
 
@@ -273,6 +280,32 @@ class CorrectionSuggestionsView(APIView):
     def get(self, request):
         rows = selectors.correction_suggestions(user=request.user)
         return Response(s.CorrectionSuggestionSerializer(rows, many=True).data)
+
+
+class StallCorrectionView(ObjectActionView):
+    """One click: the suggested 办理不及时 correction of a 久未进展 case, issued once."""
+
+    output_serializer = s.CorrectionSerializer
+    created = True
+
+    def visible(self, request, pk: int) -> bool:
+        return Stall.objects.filter(
+            pk=pk, case__in=Case.objects.visible_to(request.user).values("pk")
+        ).exists()
+
+    def perform(self, request, pk: int, data: dict):
+        return services.stall_correction_issue(stall_id=pk, actor=request.user)
+
+
+StallCorrectionView = extend_schema_view(
+    post=extend_schema(
+        operation_id="stalls_correction",
+        summary="久未进展:一键发出纠偏(办理不及时)",
+        request=None,
+        responses={201: s.CorrectionSerializer, **ERRORS},
+        tags=["dispatch"],
+    )
+)(StallCorrectionView)
 
 
 class CorrectionFeedbackView(APIView):
