@@ -99,7 +99,7 @@ def stalled_cases(*, now: dt.datetime | None = None, cal: WorkCalendar | None = 
     for days, cats in groups.items():
         if days:
             q |= Q(category_id__in=cats, last_activity__lt=stall_cutoff(days, now=now, cal=cal))
-    qs = with_last_activity(Case.objects.filter(state__in=HANDLING_STATES)).filter(q)
+    qs = with_last_activity(Case.objects.filter(state__in=HANDLING_STATES)).filter(q).order_by()
     return qs, (default, own)
 
 
@@ -118,16 +118,17 @@ def stalls_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     qs, (default, own) = stalled_cases(now=now, cal=cal)
     rows = list(qs.values_list("pk", "category_id", "last_activity"))
     with transaction.atomic(), acting_as("system"):
-        open_rows = Stall.objects.filter(resolved_at__isnull=True)  # the partial index
-        before = open_rows.count()
-        Stall.objects.bulk_create(
-            [
-                Stall(case_id=pk, since=last, workdays=own.get(cat, default), detected_at=now)
-                for pk, cat, last in rows
-            ],
-            ignore_conflicts=True,
-        )
-        created = open_rows.count() - before
+        # In steady state nearly every stalled case already has its open row (read through
+        # the partial index): only the new ones are inserted.
+        known = set(Stall.objects.filter(resolved_at__isnull=True).values_list("case_id", "since"))
+        new = [
+            Stall(case_id=pk, since=last, workdays=own.get(cat, default), detected_at=now)
+            for pk, cat, last in rows
+            if (pk, last) not in known
+        ]
+        # A concurrent sweep may have inserted some meanwhile: the unique constraint decides.
+        Stall.objects.bulk_create(new, ignore_conflicts=True)
+        created = len(new)
         moved_on = (
             Q(case__state__in=HANDLING_STATES)
             & ~Exists(CaseEvent.objects.filter(case=OuterRef("case"), at__gt=OuterRef("since")))
@@ -151,7 +152,7 @@ def open_stalls(*, user, limit: int = 50):
             resolved_at__isnull=True,
             case__in=Case.objects.visible_to(user).values("pk"),
         )
-        .select_related("case", "case__department", "case__category", "correction")
+        .select_related("case", "case__department", "case__category")
         .order_by("since", "id")[:limit]
     )
 
