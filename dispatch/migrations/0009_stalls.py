@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dispatch', '0008_portable_unique_rule'),
-        ('intake', '0012_progress_notes_idempotency_keys'),
+        ('intake', '0013_progress_notes_idempotency_keys'),
     ]
 
     operations = [

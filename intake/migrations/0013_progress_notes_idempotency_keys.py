@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0011_caseevent_eval_at_idx'),
+        ('intake', '0012_case_search_bigrams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
