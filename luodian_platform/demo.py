@@ -104,7 +104,10 @@ def load() -> dict[str, int]:
             },
         )
     for code, name, kind in DEPARTMENTS:
-        Department.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
+        Department.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "kind": kind, "is_mediation_committee": code.startswith("tj-")},
+        )
     for code, name, is_room in WINDOWS:
         Window.objects.update_or_create(code=code, defaults={"name": name, "is_room": is_room})
     for code, name, kind, required in CATEGORIES:

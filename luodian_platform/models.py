@@ -52,6 +52,9 @@ class Department(models.Model):
     )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # 《人民调解法》 arts. 7-8: a people's mediation committee (人民调解委员会) is the body
+    # that seals a mediation agreement (art. 29); a bureau such as 人社局 is not one.
+    is_mediation_committee = models.BooleanField(_("人民调解委员会"), default=False)
 
     class Meta:
         ordering = ["kind", "code"]

@@ -88,7 +88,14 @@ def _register_personal_data() -> None:
     from intake.models import PURGED_NAME
     from luodian_platform.crypto import register_personal_data
 
-    from .models import AgreementParty, LegalService, Mediator, MediatorRelation
+    from .models import (
+        AgreementParty,
+        IssuedDocument,
+        LegalService,
+        Mediator,
+        MediatorRelation,
+        Signature,
+    )
 
     # The agreement's copy of the parties' particulars (《人民调解法》 art. 29) goes with the
     # case's; the agreement itself (terms, dates, signatures' dates) stays for statistics.
@@ -97,6 +104,11 @@ def _register_personal_data() -> None:
         purge={"name": PURGED_NAME, "id_number": None, "phone": None, "address": ""},
         case_path="agreement__case",
     )
+    # Handwritten signatures and the issued PDFs (which print the parties' particulars) go
+    # with the case's particulars; the issued PDF's hash stays as the record of what was
+    # issued.
+    register_personal_data(Signature, purge={"png": None}, case_path="agreement__case")
+    register_personal_data(IssuedDocument, purge={"pdf": None}, case_path="case")
     # Walk-in consultations have no case: retention counts from the day they were recorded.
     register_personal_data(
         LegalService,

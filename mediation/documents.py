@@ -1,63 +1,20 @@
 """PDF versions of the mediation documents, with fpdf2 (pure Python).
 
-The CJK font is a subset of Noto Serif CJK SC shipped in ``mediation/fonts`` (OFL,
-see OFL.txt there), embedded in every PDF, so Chinese shows on a machine without
-Chinese fonts and the text stays extractable (fpdf2 writes a ToUnicode map).
-Characters outside the subset (rare hanzi in names) would print as blanks: the font
-covers GB 2312 level 1; rebuild it with ``build_subset.py`` to widen it.
+The page, the fonts and the line breaking are in ``mediation.typeset`` (full CJK fonts
+from Debian packages with fallbacks; a character no font can draw refuses the document,
+``typeset.fonts.GlyphMissing``, a ServiceError). fpdf2 embeds the glyphs used and writes a
+ToUnicode map, so the text stays extractable.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.utils import timezone
-from fpdf import FPDF
 
 from luodian_platform.periods import period
 
-from .models import Agreement, CourtReferral, Notice
-from .services import CHANNEL_LABELS
-
-FONT_PATH = Path(__file__).resolve().parent / "fonts" / "LuodianSerifSC-Subset.ttf"
-FONT = "LuodianSerifSC"
-
-
-class _Doc(FPDF):
-    def __init__(self, title: str, number: str):
-        super().__init__(format="A4", unit="mm")
-        self.doc_title = title
-        self.doc_number = number
-        self.set_margins(22, 20, 22)
-        self.set_auto_page_break(True, margin=20)
-        self.add_font(FONT, "", str(FONT_PATH))
-        self.set_title(f"{title} {number}")
-        self.set_creator(f"{settings.COUNTY_NAME}一站式矛盾纠纷化解平台")
-        self.add_page()
-        self.set_font(FONT, size=20)
-        self.cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, size=11)
-        self.cell(0, 8, number, align="R", new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FONT, size=9)
-        self.cell(0, 8, f"{self.doc_number}  第{self.page_no()}页", align="C")
-
-    def heading(self, text: str) -> None:
-        self.ln(2)
-        self.set_font(FONT, size=13)
-        self.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, size=11.5)
-
-    def para(self, text: str) -> None:
-        self.set_font(FONT, size=11.5)
-        self.multi_cell(0, 7, text or "—", new_x="LMARGIN", new_y="NEXT")
-
-    def output_bytes(self) -> bytes:
-        return bytes(self.output())
+from .models import Agreement, CourtReferral, Notice, NoticeRoute
+from .typeset.pdf import Block, DocumentPDF
 
 
 def _date(value) -> str:
@@ -66,10 +23,13 @@ def _date(value) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日")
 
 
+def _time(value) -> str:
+    return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M") if value else ""
+
+
 def agreement_pdf(agreement: Agreement) -> bytes:
     case = agreement.case
-    doc = _Doc("人民调解协议书", agreement.number)
-    doc.para(f"案件编号:{case.number}")
+    doc = DocumentPDF("人民调解协议书", agreement.number or "", case.number)
     doc.heading("当事人")
     for p in agreement.parties.all():
         line = f"{p.get_role_display()}:{p.name}"
@@ -89,32 +49,58 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     doc.heading("经调解,当事人自愿达成如下协议")
     for t in agreement.terms.all():
         doc.para(
-            f"{t.seq}. {t.content}\n   履行方式:{t.performance_method};履行期限:{_date(t.due_at)}前"
+            f"{t.seq}. {t.content}\n履行方式:{t.performance_method};履行期限:{_date(t.due_at)}前"
         )
-    doc.para(
-        "本协议自各方当事人签名、盖章或者按指印,人民调解员签名并加盖人民调解委员会印章之日起生效。"
-        f"当事人可以自本协议生效之日起{period('jc_window').phrase}内共同向人民法院申请司法确认。"
-    )
-    doc.heading("签署")
-    for p in agreement.parties.all():
-        status = f"已{p.get_sign_method_display()}({_date(p.signed_at)})" if p.signed else "未签署"
-        doc.para(f"{p.get_role_display()} {p.name}:{status}")
-    doc.para(
-        f"人民调解员:{agreement.mediator.name}({'已签名' if agreement.mediator_signed else '未签名'})"
-    )
-    doc.para(
-        f"人民调解委员会:{agreement.committee.name}"
-        f"({'已盖章' if agreement.committee_sealed else '未盖章'})"
-    )
-    doc.para(f"生效日期:{_date(agreement.effective_at)}")
+    # 《人民调解法》 art. 29 (effect) and art. 33 (judicial confirmation): the clause and
+    # the signatures it speaks of are kept on one page.
+    blocks = [
+        Block(
+            text="本协议自各方当事人签名、盖章或者按指印,人民调解员签名并加盖人民调解委员会印章之日起生效。"
+            f"当事人可以自本协议生效之日起{period('jc_window').phrase}内共同向人民法院申请司法确认。"
+        ),
+        Block(text="签署", size=13, height=8, space_before=2),
+    ]
+    blocks += signature_blocks(agreement)
+    blocks.append(Block(text=f"生效日期:{_date(agreement.effective_at)}", space_before=2))
+    doc.keep_together(blocks)
     return doc.output_bytes()
+
+
+def signature_blocks(agreement: Agreement) -> list[Block]:
+    """One line per signatory with the time of signing, and the image drawn on the tablet
+    (if it was signed there) under it."""
+    drawn = {(s.signer, s.agreement_party_id): s.png_bytes for s in agreement.signatures.all()}
+
+    def block(text: str, key) -> Block:
+        image = drawn.get(key) or None
+        return Block(text=text, image=image, image_height=16 if image else 0)
+
+    blocks = []
+    for p in agreement.parties.all():
+        if p.signed:
+            status = f"已{p.get_sign_method_display()}(签署时间:{_time(p.signed_at)})"
+        else:
+            status = "________________"
+        blocks.append(block(f"{p.get_role_display()} {p.name}:{status}", ("party", p.pk)))
+    status = (
+        f"已签名(签署时间:{_time(agreement.mediator_signed_at)})"
+        if agreement.mediator_signed
+        else "________________"
+    )
+    blocks.append(block(f"人民调解员 {agreement.mediator.name}:{status}", ("mediator", None)))
+    status = (
+        f"已盖章(时间:{_time(agreement.committee_sealed_at)})"
+        if agreement.committee_sealed
+        else "(印章)"
+    )
+    blocks.append(block(f"人民调解委员会:{agreement.committee.name} {status}", ("committee", None)))
+    return blocks
 
 
 def notice_pdf(notice: Notice) -> bytes:
     case = notice.case
-    doc = _Doc("调解终止告知书", notice.number)
+    doc = DocumentPDF("调解终止告知书", notice.number, case.number)
     names = "、".join(p.name for p in case.parties.all())
-    doc.para(f"案件编号:{case.number}")
     doc.para(f"{names}:")
     doc.para(
         f"你们之间的“{case.title}”纠纷,经{case.department.name if case.department else ''}"
@@ -122,16 +108,27 @@ def notice_pdf(notice: Notice) -> bytes:
     )
     doc.para("根据《中华人民共和国人民调解法》第二十六条,现告知你们可以通过以下途径依法维护权利:")
     for i, c in enumerate(notice.channels, start=1):
-        label = str(CHANNEL_LABELS.get(c["channel"], c["channel"]))
-        doc.para(f"{i}. {label}:受理机构 {c['institution']};期限 {c['time_limit']}。")
-    doc.para(f"{settings.COUNTY_NAME}一站式矛盾纠纷化解中心  服务电话 {settings.HALL_PHONE}")
-    doc.para(f"告知日期:{_date(notice.issued_at)}")
+        label = str(dict(NoticeRoute.Route.choices).get(c["channel"], c["channel"]))
+        line = f"{i}. {label}:受理机构 {c['institution']}"
+        if c.get("address"):
+            line += f"(地址:{c['address']})"
+        line += f";期限 {c['time_limit']}。"
+        doc.para(line)
+    doc.keep_together(
+        [
+            Block(
+                text=f"{settings.COUNTY_NAME}一站式矛盾纠纷化解中心 服务电话 {settings.HALL_PHONE}",
+                space_before=4,
+            ),
+            Block(text=f"告知日期:{_date(notice.issued_at)}"),
+        ]
+    )
     return doc.output_bytes()
 
 
 def referral_report_pdf(referral: CourtReferral) -> bytes:
     case = referral.case
-    doc = _Doc("诉前委派调解结果反馈函", referral.court_reference)
+    doc = DocumentPDF("诉前委派调解结果反馈函", referral.court_reference, case.number)
     doc.para(f"{referral.court.name}:")
     doc.para(
         f"贵院委派调解的案件(委派编号 {referral.court_reference},平台案件编号 {case.number},"
@@ -142,5 +139,5 @@ def referral_report_pdf(referral: CourtReferral) -> bytes:
     )
     doc.para(f"调解结果:{referral.get_result_display() or '尚未办结'}")
     doc.para(referral.result_note)
-    doc.para(f"反馈日期:{_date(referral.reported_at)}")
+    doc.keep_together([Block(text=f"反馈日期:{_date(referral.reported_at)}")])
     return doc.output_bytes()

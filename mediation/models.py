@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Case, Party
-from luodian_platform.crypto import EncryptedCharField
+from luodian_platform.crypto import EncryptedCharField, EncryptedTextField
 from luodian_platform.models import Category, Department, Township, Window
 
 
@@ -269,7 +269,9 @@ class Agreement(models.Model):
     case = models.ForeignKey(
         Case, related_name="agreements", on_delete=models.PROTECT, verbose_name=_("案件")
     )
-    number = models.CharField(_("文书编号"), max_length=40, unique=True)
+    # The official number is given when the agreement takes effect (is issued), never to a
+    # draft: the year's numbers have no gaps (services.common._next_number).
+    number = models.CharField(_("文书编号"), max_length=40, unique=True, null=True, blank=True)
     committee = models.ForeignKey(
         Department, verbose_name=_("人民调解委员会"), on_delete=models.PROTECT, related_name="+"
     )
@@ -281,6 +283,8 @@ class Agreement(models.Model):
     liabilities = models.TextField(_("各方当事人的责任"), max_length=5000)
     mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
     committee_sealed = models.BooleanField(_("调委会已盖章"), default=False)
+    mediator_signed_at = models.DateTimeField(_("调解员签名时间"), null=True, blank=True)
+    committee_sealed_at = models.DateTimeField(_("调委会盖章时间"), null=True, blank=True)
     effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -297,11 +301,143 @@ class Agreement(models.Model):
         verbose_name_plural = _("人民调解协议书")
 
     def __str__(self) -> str:
-        return self.number
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.number or str(_("草稿(未编号)"))
 
     @property
     def is_effective(self) -> bool:
         return self.effective_at is not None
+
+
+class Signature(models.Model):
+    """A signature drawn on the tablet in the mediation room (a PNG), for a party, the
+    mediator or the committee (art. 29). The image is personal data: stored encrypted
+    (base64 of the PNG) and purged with the case's particulars."""
+
+    class Signer(models.TextChoices):
+        PARTY = "party", _("当事人")
+        MEDIATOR = "mediator", _("人民调解员")
+        COMMITTEE = "committee", _("人民调解委员会")
+
+    agreement = models.ForeignKey(
+        Agreement, related_name="signatures", on_delete=models.CASCADE, verbose_name=_("协议书")
+    )
+    signer = models.CharField(_("签署人类型"), max_length=10, choices=Signer.choices)
+    agreement_party = models.ForeignKey(
+        "AgreementParty",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        verbose_name=_("协议当事人"),
+    )
+    png = EncryptedTextField(_("签名图像"), null=True, blank=True)
+    sha256 = models.CharField(_("图像SHA-256"), max_length=64)
+    signed_at = models.DateTimeField(_("签署时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+
+    class Meta:
+        verbose_name = _("手写签名")
+        verbose_name_plural = _("手写签名")
+        ordering = ["id"]
+        constraints = [
+            # One signature per party, one for the mediator, one for the committee.
+            models.UniqueConstraint(
+                fields=["agreement", "agreement_party"],
+                condition=Q(signer="party"),
+                name="signature_unique_party",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "signer"],
+                condition=~Q(signer="party"),
+                name="signature_unique_official",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} {self.signer}"
+
+    @property
+    def png_bytes(self) -> bytes:
+        import base64
+
+        return base64.b64decode(self.png) if self.png else b""
+
+
+class IssuedDocument(models.Model):
+    """The PDF of a document as issued (an agreement when it takes effect, a notice when
+    it is given): stored once and served as stored, so every later download is the same
+    bytes; its SHA-256 is shown on the document page. The PDF carries the parties' ID
+    numbers and phones: stored encrypted (base64), purged with the case's particulars
+    (the hash stays as the record of what was issued)."""
+
+    case = models.ForeignKey(
+        Case, related_name="issued_documents", on_delete=models.PROTECT, verbose_name=_("案件")
+    )
+    kind = models.CharField(_("文书种类"), max_length=12)
+    object_id = models.PositiveIntegerField(_("文书ID"))
+    number = models.CharField(_("文书编号"), max_length=40)
+    pdf = EncryptedTextField(_("PDF文件"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("字节数"))
+    issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("已出具文书")
+        verbose_name_plural = _("已出具文书")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="issued_unique_document")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.sha256[:12]}"
+
+    @property
+    def pdf_bytes(self) -> bytes:
+        import base64
+
+        return base64.b64decode(self.pdf) if self.pdf else b""
+
+
+class NoticeRoute(models.Model):
+    """A lawful route a notice (告知书) may point to, per case category (empty: every
+    category), with the institution, its address and the time limit with its article.
+    Shipped as editable defaults (migration 0006); the officer edits them per case before
+    the notice is issued."""
+
+    class Route(models.TextChoices):
+        LABOUR_ARBITRATION = "labour_arbitration", _("劳动人事争议仲裁")
+        LABOUR_INSPECTION = "labour_inspection", _("劳动保障监察投诉")
+        PAYMENT_ORDER = "payment_order", _("申请支付令")
+        LITIGATION = "litigation", _("向人民法院提起诉讼")
+        RECONSIDERATION = "reconsideration", _("行政复议")
+        PETITION = "petition", _("信访")
+        LEGAL_AID = "legal_aid", _("申请法律援助")
+
+    category_code = models.CharField(_("案件类别代码"), max_length=32, blank=True)
+    route = models.CharField(_("途径"), max_length=24, choices=Route.choices)
+    institution = models.CharField(_("受理机构"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    time_limit = models.CharField(_("时效或期限(含法律依据)"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("告知途径")
+        verbose_name_plural = _("告知途径")
+        ordering = ["category_code", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.category_code or '*'} {self.get_route_display()}"
 
 
 class AgreementParty(models.Model):

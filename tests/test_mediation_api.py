@@ -4,12 +4,10 @@ input, and the happy paths; query counts of the list pages."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from dispatch.services import case_dispatch, case_sign_for
 from intake.models import State
@@ -17,6 +15,7 @@ from luodian_platform.models import Window
 from luodian_platform.workcal import WorkCalendar, local_date
 from mediation import services
 from mediation.models import Mediator
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +175,7 @@ def test_agreement_over_the_api_replies_the_case_and_serves_a_pdf(
     assert client.get(f"/api/agreements/{data['id']}/pdf/").status_code == 400
     pdf = client.get(f"/api/agreements/{data['id']}/pdf/", {"reason": "打印签署"})
     assert pdf.status_code == 200
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf.content)
     assert "王小明" in text and accepted.number in text
     assert (
         api(outsider).get(f"/api/agreements/{data['id']}/pdf/", {"reason": "看看"}).status_code

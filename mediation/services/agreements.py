@@ -25,6 +25,7 @@ from ..models import (
     JudicialConfirmation,
     MediatorAssignment,
     Notice,
+    NoticeRoute,
 )
 from .common import (
     _lock_for_mediation,
@@ -32,6 +33,7 @@ from .common import (
     _next_number,
     _require_working_state,
 )
+from .issuing import document_issue_pdf
 from .replies import case_reply
 
 # --- agreements -------------------------------------------------------------------------
@@ -108,6 +110,12 @@ def _performance_date_problem(due_at: dt.datetime) -> str | None:
     return None
 
 
+def committees():
+    """The bodies that may seal an agreement: people's mediation committees only
+    (《人民调解法》 arts. 7-8, 29)."""
+    return Department.objects.filter(is_mediation_committee=True, is_active=True)
+
+
 def agreement_record(
     *,
     case_id: int,
@@ -140,12 +148,18 @@ def agreement_record(
         assigned = MediatorAssignment.objects.filter(case=case, mediator_id=mediator_id).exists()
         if not assigned:
             errors["mediator"] = _("调解员须为本案已指派的调解员。")
+        if not committees().filter(pk=committee.pk).exists():
+            errors["committee"] = _(
+                "「%(name)s」不是人民调解委员会:协议书须由人民调解委员会盖章"
+                "(《人民调解法》第二十九条),请选择人民调解委员会。"
+            ) % {"name": committee.name}
         if errors:
             raise ServiceError(_("协议书缺少法定内容,请补充后再保存。"), fields=errors)
         now = timezone.now()
+        # A draft has no official number: it is given when the agreement takes effect.
         agreement = Agreement.objects.create(
             case=case,
-            number=_next_number("agreement", "调协"),
+            number=None,
             committee=committee,
             mediator_id=mediator_id,
             facts=facts.strip(),
@@ -153,6 +167,8 @@ def agreement_record(
             liabilities=liabilities.strip(),
             mediator_signed=mediator_signed,
             committee_sealed=committee_sealed,
+            mediator_signed_at=now if mediator_signed else None,
+            committee_sealed_at=now if committee_sealed else None,
             created_by=actor,
         )
         for p in parties:
@@ -176,7 +192,7 @@ def agreement_record(
                 performance_method=t.performance_method.strip(),
                 due_at=t.due_at,
             )
-        _log(case, "agreement_draft", actor, note=agreement.number, payload={"id": agreement.pk})
+        _log(case, "agreement_draft", actor, note=agreement.label, payload={"id": agreement.pk})
         _take_effect_if_complete(agreement, actor)
     return agreement
 
@@ -208,10 +224,25 @@ def agreement_sign(
             rows[pk].signed_at = rows[pk].signed_at or now
             rows[pk].save(update_fields=["sign_method", "signed_at"])
         if mediator_signed is not None:
+            if mediator_signed and not agreement.mediator_signed:
+                agreement.mediator_signed_at = now
             agreement.mediator_signed = mediator_signed
+            if not mediator_signed:
+                agreement.mediator_signed_at = None
         if committee_sealed is not None:
+            if committee_sealed and not agreement.committee_sealed:
+                agreement.committee_sealed_at = now
             agreement.committee_sealed = committee_sealed
-        agreement.save(update_fields=["mediator_signed", "committee_sealed"])
+            if not committee_sealed:
+                agreement.committee_sealed_at = None
+        agreement.save(
+            update_fields=[
+                "mediator_signed",
+                "committee_sealed",
+                "mediator_signed_at",
+                "committee_sealed_at",
+            ]
+        )
         _take_effect_if_complete(agreement, actor)
     return agreement
 
@@ -230,7 +261,14 @@ def _take_effect_if_complete(agreement: Agreement, actor) -> None:
         return
     now = timezone.now()
     agreement.effective_at = now
-    agreement.save(update_fields=["effective_at"])
+    # The official number is given now, in the transaction that issues the agreement, from
+    # the locked counter row: gap-free per year, never consumed by a draft.
+    if not agreement.number:
+        agreement.number = _next_number("agreement", "调协")
+    agreement.save(update_fields=["effective_at", "number"])
+    # The signed PDF is rendered and frozen in the same transaction: if it cannot be
+    # printed (a character no font draws) the agreement does not take effect either.
+    document_issue_pdf(kind="agreement", document=agreement)
     case = lock_visible_case(agreement.case_id, actor)
     first = case.agreement_signed_at is None
     if first:
@@ -282,63 +320,31 @@ def term_mark_performed(*, term_id: int, actor) -> AgreementTerm:
 
 # --- notices ----------------------------------------------------------------------------
 
-CHANNEL_LABELS = {
-    "labour_arbitration": _("劳动人事争议仲裁"),
-    "litigation": _("向人民法院提起诉讼"),
-    "reconsideration": _("行政复议"),
-    "petition": _("信访"),
-    "labour_inspection": _("劳动保障监察投诉"),
-}
+CHANNEL_LABELS = dict(NoticeRoute.Route.choices)
 
 
 def default_notice_channels(case: Case) -> list[dict[str, str]]:
-    """The lawful channels that remain, with institution and time limit. Editable on the
-    form; these defaults follow the statutes named in each line."""
-    county = settings.COUNTY_NAME
-    channels = []
-    if case.category.code in ("labour",):
-        channels.append(
-            {
-                "channel": "labour_arbitration",
-                "institution": f"{county}劳动人事争议仲裁委员会",
-                "time_limit": "自知道或者应当知道其权利被侵害之日起一年内申请仲裁"
-                "(《劳动争议调解仲裁法》第二十七条)",
-            }
-        )
-        # Unpaid wages and other violations may also be reported to labour inspection
-        # (the report's route for employers who refuse to pay).
-        channels.append(
-            {
-                "channel": "labour_inspection",
-                "institution": f"{county}劳动保障监察大队",
-                "time_limit": "违法行为发生之日起两年内投诉举报(《劳动保障监察条例》第二十条)",
-            }
-        )
-    else:
-        channels.append(
-            {
-                "channel": "litigation",
-                "institution": f"{county}人民法院",
-                "time_limit": "诉讼时效期间为三年(《民法典》第一百八十八条)",
-            }
-        )
-    if case.category.code in ("land", "property", "medical"):
-        channels.append(
-            {
-                "channel": "reconsideration",
-                "institution": f"{county}人民政府",
-                "time_limit": "自知道该行政行为之日起六十日内申请(《行政复议法》)",
-            }
-        )
-    channels.append(
-        {
-            "channel": "petition",
-            "institution": f"{county}信访局",
-            "time_limit": "依法应当通过诉讼、仲裁、行政复议等途径解决的,应依照相应程序提出"
-            "(《信访工作条例》)",
-        }
+    """The lawful routes that remain, from the route table (``NoticeRoute``): the rows of
+    the case's category, then the rows for every category whose route the category does
+    not already have (a labour case gets the labour-law litigation row, not the general
+    one). Each has institution, address and time limit with its article; the officer edits
+    them on the form before the notice is issued."""
+    rows = list(
+        NoticeRoute.objects.filter(
+            is_active=True, category_code__in=[case.category.code, ""]
+        ).order_by("order", "id")
     )
-    return channels
+    specific = {r.route for r in rows if r.category_code}
+    return [
+        {
+            "channel": r.route,
+            "institution": r.institution,
+            "address": r.address,
+            "time_limit": r.time_limit,
+        }
+        for r in rows
+        if r.category_code or r.route not in specific
+    ]
 
 
 def notice_record(
@@ -363,6 +369,9 @@ def notice_record(
                 errors[f"channels[{i}].institution"] = _("请写明受理机构。")
             if not (c.get("time_limit") or "").strip():
                 errors[f"channels[{i}].time_limit"] = _("请写明时效或期限。")
+            for key, limit in (("institution", 100), ("address", 200), ("time_limit", 300)):
+                if len(str(c.get(key) or "")) > limit:
+                    errors[f"channels[{i}].{key}"] = _("内容过长(最多%(n)d字)。") % {"n": limit}
         if errors:
             raise ServiceError(_("告知书内容不完整。"), fields=errors)
         notice = Notice.objects.create(
@@ -370,11 +379,17 @@ def notice_record(
             number=_next_number("notice", "调告"),
             reason=reason,
             channels=[
-                {k: str(c[k]).strip() for k in ("channel", "institution", "time_limit")}
+                {
+                    k: str(c.get(k) or "").strip()
+                    for k in ("channel", "institution", "address", "time_limit")
+                }
                 for c in channels
             ],
             issued_by=actor,
         )
+        # Issued at once: the PDF is frozen now (and a notice that cannot be printed is
+        # not issued).
+        document_issue_pdf(kind="notice", document=notice)
         case_reply(
             case_id=case.pk,
             actor=actor,

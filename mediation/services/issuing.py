@@ -1,0 +1,49 @@
+"""Issuing a document: its PDF is rendered once, stored with its SHA-256, and served as
+stored from then on (an issued legal document does not change; a later download is the
+same bytes, and the hash on the document page lets anyone check a copy)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.utils import timezone
+
+from .. import documents
+from ..models import Agreement, CourtReferral, IssuedDocument, Notice
+
+RENDERERS = {
+    "agreement": documents.agreement_pdf,
+    "notice": documents.notice_pdf,
+    "referral": documents.referral_report_pdf,
+}
+
+
+def document_issue_pdf(*, kind: str, document: Agreement | Notice) -> IssuedDocument:
+    """Render and store the issued PDF. Called inside the transaction that issues the
+    document, so a document that cannot be printed (a character no font can draw,
+    ``typeset.fonts.GlyphMissing``) is not issued either."""
+    data = RENDERERS[kind](document)
+    return IssuedDocument.objects.create(
+        case_id=document.case_id,
+        kind=kind,
+        object_id=document.pk,
+        number=document.number,
+        pdf=base64.b64encode(data).decode("ascii"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        issued_at=timezone.now(),
+    )
+
+
+def issued_document(kind: str, document_id: int) -> IssuedDocument | None:
+    return IssuedDocument.objects.filter(kind=kind, object_id=document_id).first()
+
+
+def document_pdf_bytes(kind: str, document: Agreement | Notice | CourtReferral) -> bytes:
+    """The stored bytes of an issued document; a draft (or a report that is not issued)
+    is rendered from its current contents."""
+    issued = issued_document(kind, document.pk)
+    if issued is not None and issued.pdf:
+        return issued.pdf_bytes
+    return RENDERERS[kind](document)
