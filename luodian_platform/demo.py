@@ -34,6 +34,9 @@ DEPARTMENTS = [
     ("tj-labour", "劳动争议人民调解委员会", "support"),
     ("tj-family", "婚姻家庭纠纷人民调解委员会", "support"),
     ("tj-property", "物业纠纷人民调解委员会", "support"),
+    # the county's people's mediation committee (《人民调解法》 art. 8), for disputes no
+    # industry committee covers (neighbours, land, medical, consumer, court referrals)
+    ("tj-county", "罗甸县人民调解委员会", "support"),
     ("law-qianjun", "贵州黔钧律师事务所", "support"),
     ("law-fangzheng", "贵州方正律师事务所", "support"),
     ("court", "罗甸县人民法院", "court"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chain_views, views
+from . import chain_views, signature_views, views
 
 app_name = "mediation"
 
@@ -45,6 +45,11 @@ urlpatterns = [
     ),
     path("agreements/<int:pk>/", views.agreement_page, name="agreement"),
     path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
+    path(
+        "agreements/<int:pk>/signature/",
+        signature_views.agreement_signature,
+        name="agreement_signature",
+    ),
     path("agreements/<int:pk>/full/", views.agreement_full, name="agreement_full"),
     path("notices/<int:pk>/", views.notice_page, name="notice"),
     path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),

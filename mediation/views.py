@@ -23,7 +23,7 @@ from luodian_platform.roles import Role
 from luodian_platform.views import role_required
 from luodian_platform.workcal import end_of_day, local_date
 
-from . import documents, selectors, services
+from . import selectors, services
 from .forms import JC_STEPS, JointMediationForm
 from .models import (
     AgreementParty,
@@ -295,7 +295,7 @@ def agreement_new(request, pk: int):
         done, errors = _submit(
             request,
             record,
-            done=lambda agreement: _("协议书已保存:%(n)s") % {"n": agreement.number},
+            done=lambda agreement: _("协议书已保存:%(n)s") % {"n": agreement.label},
             to=lambda agreement: ("mediation:agreement", agreement.pk),
         )
         if done:
@@ -306,8 +306,9 @@ def agreement_new(request, pk: int):
         {
             "case": case,
             "parties": parties,
-            "committees": Department.objects.filter(code__startswith="tj-")
-            | Department.objects.filter(pk=case.department_id),
+            # Mediation committees only (《人民调解法》 art. 29); the assigned mediator's
+            # committee first, so the default is always a committee.
+            "committees": _committees_for(case),
             "assignments": case.mediator_assignments.select_related("mediator"),
             "sign_methods": AgreementParty.SignMethod.choices,
             "term_rows": range(TERM_ROWS),
@@ -318,19 +319,38 @@ def agreement_new(request, pk: int):
     )
 
 
+def _committees_for(case) -> list[Department]:
+    committees = list(services.committees())
+    own = {
+        a.mediator.department_id
+        for a in case.mediator_assignments.select_related("mediator")
+        if a.mediator.department_id
+    }
+    return sorted(committees, key=lambda d: (d.pk not in own, d.code))
+
+
+# Rows the officer may add to the notice beyond the table's defaults.
+EXTRA_ROUTES = 2
+
+
 @role_required(*MEDIATION_ROLES)
 def notice_new(request, pk: int):
     case = _case_or_404(request, pk)
     defaults = services.default_notice_channels(case)
+    rows = defaults + [
+        {"channel": "", "institution": "", "address": "", "time_limit": "", "extra": True}
+        for _i in range(EXTRA_ROUTES)
+    ]
     errors = {}
     if request.method == "POST":
         channels = [
             {
                 "channel": request.POST.get(f"ch_{i}_channel", ""),
                 "institution": request.POST.get(f"ch_{i}_institution", ""),
+                "address": request.POST.get(f"ch_{i}_address", ""),
                 "time_limit": request.POST.get(f"ch_{i}_time_limit", ""),
             }
-            for i in range(len(defaults))
+            for i in range(len(rows))
             if request.POST.get(f"ch_{i}_include")
         ]
         done, errors = _submit(
@@ -351,7 +371,7 @@ def notice_new(request, pk: int):
         "mediation/notice_form.html",
         {
             "case": case,
-            "channels": defaults,
+            "channels": rows,
             "labels": services.CHANNEL_LABELS,
             "errors": errors,
         },
@@ -379,12 +399,13 @@ def _full_document(request, kind: str, pk: int, respond):
             services.document_open_full(
                 kind=kind, document_id=pk, actor=request.user, reason=request.POST.get("reason", "")
             )
+            # A document that cannot be printed (a character no font draws) is refused
+            # with the character named, never served with a hole.
+            return respond(document)
         except (NotFound, NotAllowed) as exc:
             raise PermissionDenied from exc
         except ServiceError as exc:
-            error = exc.fields.get("reason") or exc.message
-        else:
-            return respond(document)
+            error = exc.fields.get("reason") or exc.fields.get("document") or exc.message
     return render(
         request,
         "mediation/document_open.html",
@@ -429,8 +450,32 @@ def agreement_page(request, pk: int):
             if agreement.is_effective
             else None,
             "jc_window": period("jc_window"),
+            "issued": services.issued_document("agreement", agreement.pk),
+            "pads": _signature_pads(agreement),
         },
     )
+
+
+def _signature_pads(agreement) -> list[dict]:
+    """One signature pad per signatory who has not signed yet (the tablet in the room)."""
+    if agreement.is_effective:
+        return []
+    pads = [
+        {"signer": "party", "party": p.pk, "label": f"{p.get_role_display()} {p.name}"}
+        for p in agreement.parties.all()
+        if not p.signed
+    ]
+    if not agreement.mediator_signed:
+        pads.append(
+            {
+                "signer": "mediator",
+                "party": "",
+                "label": _("人民调解员 %(n)s") % {"n": agreement.mediator.name},
+            }
+        )
+    if not agreement.committee_sealed:
+        pads.append({"signer": "committee", "party": "", "label": agreement.committee.name})
+    return pads
 
 
 @login_required
@@ -440,7 +485,7 @@ def agreement_pdf(request, pk: int):
         request,
         "agreement",
         pk,
-        lambda doc: _pdf(documents.agreement_pdf(doc), f"agreement-{doc.pk}.pdf"),
+        lambda doc: _pdf(services.document_pdf_bytes("agreement", doc), f"agreement-{doc.pk}.pdf"),
     )
 
 
@@ -469,14 +514,25 @@ def notice_page(request, pk: int):
         {**c, "label": services.CHANNEL_LABELS.get(c["channel"], c["channel"])}
         for c in notice.channels
     ]
-    return render(request, "mediation/notice_print.html", {"doc": notice, "channels": channels})
+    return render(
+        request,
+        "mediation/notice_print.html",
+        {
+            "doc": notice,
+            "channels": channels,
+            "issued": services.issued_document("notice", notice.pk),
+        },
+    )
 
 
 @login_required
 @throttled("reveal")
 def notice_pdf(request, pk: int):
     return _full_document(
-        request, "notice", pk, lambda doc: _pdf(documents.notice_pdf(doc), f"notice-{doc.pk}.pdf")
+        request,
+        "notice",
+        pk,
+        lambda doc: _pdf(services.document_pdf_bytes("notice", doc), f"notice-{doc.pk}.pdf"),
     )
 
 
@@ -495,7 +551,7 @@ def referral_report_pdf(request, pk: int):
         request,
         "referral",
         pk,
-        lambda doc: _pdf(documents.referral_report_pdf(doc), f"referral-{doc.pk}.pdf"),
+        lambda doc: _pdf(services.document_pdf_bytes("referral", doc), f"referral-{doc.pk}.pdf"),
     )
 
 

@@ -132,12 +132,13 @@ class Context:
     # --- lookups the steps need ----------------------------------------------------
 
     def committee_for(self, case: Case, mediator_id: int | None) -> Department:
+        # Only a people's mediation committee seals an agreement (《人民调解法》 art. 29).
         code = plan.COMMITTEE_FOR.get(case.category.code)
         if code is None:
             mediator = Mediator.objects.filter(pk=mediator_id).select_related("department").first()
-            if mediator is not None and mediator.department is not None:
+            if mediator is not None and getattr(mediator.department, "is_mediation_committee", 0):
                 return mediator.department
-            code = "sfj"
+            code = "tj-county"
         return self.departments[code]
 
     def merge_target(self, run: CaseRun) -> int | None:

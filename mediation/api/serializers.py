@@ -11,6 +11,7 @@ from ..models import (
     AgreementParty,
     AgreementTerm,
     CourtReferral,
+    IssuedDocument,
     JointMediation,
     JudicialConfirmation,
     LegalService,
@@ -161,6 +162,14 @@ class AgreementSignInput(serializers.Serializer):
     committee_sealed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class AgreementSignatureInput(serializers.Serializer):
+    signer = serializers.ChoiceField(choices=["party", "mediator", "committee"])
+    party = serializers.IntegerField(required=False, allow_null=True, help_text="协议当事人id")
+    png = serializers.CharField(
+        max_length=420_000, help_text="签名图像:PNG 的 base64 或 data:image/png;base64,… (≤300 KB)"
+    )
+
+
 class AgreementPartySerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField()
 
@@ -206,6 +215,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     parties = AgreementPartySerializer(many=True)
     terms = AgreementTermSerializer(many=True)
     judicial_confirmation = serializers.SerializerMethodField()
+    issued_sha256 = serializers.SerializerMethodField()
 
     class Meta:
         model = Agreement
@@ -222,10 +232,17 @@ class AgreementSerializer(serializers.ModelSerializer):
             "parties",
             "terms",
             "mediator_signed",
+            "mediator_signed_at",
             "committee_sealed",
+            "committee_sealed_at",
             "effective_at",
             "judicial_confirmation",
+            "issued_sha256",
         ]
+
+    def get_issued_sha256(self, obj) -> str | None:
+        issued = IssuedDocument.objects.filter(kind="agreement", object_id=obj.pk).first()
+        return issued.sha256 if issued else None
 
     def get_judicial_confirmation(self, obj) -> dict | None:
         jc = JudicialConfirmation.objects.filter(agreement=obj).first()
@@ -236,7 +253,8 @@ class ChannelSerializer(serializers.Serializer):
     route = serializers.ChoiceField(
         choices=[(k, str(v)) for k, v in CHANNEL_LABELS.items()], help_text="救济途径"
     )
-    institution = serializers.CharField(allow_blank=True, max_length=200)
+    institution = serializers.CharField(allow_blank=True, max_length=100)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     time_limit = serializers.CharField(allow_blank=True, max_length=300)
 
 

@@ -17,6 +17,11 @@ urlpatterns = [
     path("cases/<int:pk>/agreements/", v.AgreementCreateView.as_view(), name="case-agreements"),
     path("agreements/<int:pk>/", v.AgreementDetailView.as_view(), name="agreement-detail"),
     path("agreements/<int:pk>/sign/", v.AgreementSignView.as_view(), name="agreement-sign"),
+    path(
+        "agreements/<int:pk>/signature/",
+        v.AgreementSignatureView.as_view(),
+        name="agreement-signature",
+    ),
     path("agreements/<int:pk>/pdf/", v.AgreementPdfView.as_view(), name="agreement-pdf"),
     path("cases/<int:pk>/notices/", v.NoticeCreateView.as_view(), name="case-notices"),
     path("notices/<int:pk>/", v.NoticeDetailView.as_view(), name="notice-detail"),

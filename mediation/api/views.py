@@ -26,7 +26,7 @@ from luodian_platform.api.views import ObjectActionView
 from luodian_platform.errors import ServiceError
 from luodian_platform.roles import Role, user_has_role, user_roles
 
-from .. import documents, selectors, services
+from .. import selectors, services
 from ..models import MediationSession
 from . import serializers as s
 
@@ -271,6 +271,24 @@ class AgreementSignView(ObjectActionView):
         return selectors.agreement_get(user=request.user, pk=pk)
 
 
+@_post_schema(s.AgreementSignatureInput, s.AgreementSerializer)
+class AgreementSignatureView(ObjectActionView):
+    """平板现场手写签名(PNG);全部签署后协议生效并编号。"""
+
+    visible = staticmethod(_visible_agreement)
+    input_serializer, output_serializer = s.AgreementSignatureInput, s.AgreementSerializer
+
+    def perform(self, request, pk, data):
+        services.agreement_signature_record(
+            agreement_id=pk,
+            actor=request.user,
+            signer=data["signer"],
+            agreement_party_id=data.get("party"),
+            png=services.decode_data_url(data["png"]),
+        )
+        return selectors.agreement_get(user=request.user, pk=pk)
+
+
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -302,7 +320,9 @@ class AgreementPdfView(APIView):
     @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
         """下载完整协议书(含当事人身份信息;承办人员,须填写理由并留痕)。"""
-        return _full_pdf(request, "agreement", pk, documents.agreement_pdf)
+        return _full_pdf(
+            request, "agreement", pk, lambda doc: services.document_pdf_bytes("agreement", doc)
+        )
 
 
 @_post_schema(s.NoticeInput, s.NoticeSerializer, created=True)
@@ -319,6 +339,7 @@ class NoticeCreateView(ObjectActionView):
                 {
                     "channel": c["route"],
                     "institution": c["institution"],
+                    "address": c.get("address", ""),
                     "time_limit": c["time_limit"],
                 }
                 for c in data["channels"]
@@ -343,7 +364,9 @@ class NoticePdfView(APIView):
     @extend_schema(parameters=[_REASON], responses=_PDF_RESPONSES)
     def get(self, request, pk: int):
         """下载告知书(承办人员,须填写理由并留痕)。"""
-        return _full_pdf(request, "notice", pk, documents.notice_pdf)
+        return _full_pdf(
+            request, "notice", pk, lambda doc: services.document_pdf_bytes("notice", doc)
+        )
 
 
 class JudicialConfirmationView(APIView):

@@ -4,8 +4,11 @@ Source: Noto Serif CJK SC Regular (SIL Open Font License 1.1; Debian package
 ``fonts-noto-cjk``). Its outlines are CFF; fpdf2 embeds TrueType (glyf) outlines most
 reliably, so the cubic curves are converted to quadratic ones (fontTools.cu2qu) and the
 font is subset to what the documents print: ASCII, the GB 2312 punctuation and full-width
-rows, and all 6,763 GB 2312 hanzi (levels 1 and 2). The result is committed; rerun only to
-change the character set:
+rows, all 6,763 GB 2312 hanzi, all 8,105 characters of the 《通用规范汉字表》
+(``tongyong_guifan_hanzi_8105.txt``) and every CJK Extension B character Noto has (about
+2,000, the ones used in names such as 𠮷). TrueType outlines also give the PDF an
+Identity-H encoding, which every text extractor reads (fpdf2's CFF path writes an encoding
+CMap that pypdf misreads). The result is committed; rerun only to change the character set:
 
     .venv/bin/python mediation/fonts/build_subset.py /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
 
@@ -41,7 +44,18 @@ def charset() -> str:
                 continue
     # A few characters the documents print that level 1 lacks.
     chars.update("〔〕・—…“”‘’《》【】、。,;:?!()·")
+    # The 8,105 characters of the 《通用规范汉字表》 (2013), 196 of them outside the BMP.
+    table = HERE / "tongyong_guifan_hanzi_8105.txt"
+    chars.update(line.strip() for line in table.read_text().splitlines() if line and line[0] != "#")
+    # Punctuation and full-width forms, and every Extension B character the source font
+    # has (rare characters of names: 𠮷).
+    chars.update(chr(c) for c in [*range(0x2010, 0x2070), *range(0x3000, 0x3040)])
+    chars.update(chr(c) for c in range(0xFF01, 0xFF5F))
+    chars.update(chr(c) for c in EXTRA_CODEPOINTS)
     return "".join(sorted(chars))
+
+
+EXTRA_CODEPOINTS: list[int] = []
 
 
 def pick_sc(path: str) -> TTFont:
@@ -89,6 +103,7 @@ def cff_to_glyf(font: TTFont) -> None:
 
 def main(source: str) -> None:
     font = pick_sc(source)
+    EXTRA_CODEPOINTS.extend(c for c in font.getBestCmap() if 0x20000 <= c <= 0x2A6DF)
     options = subset.Options()
     options.layout_features = ["kern", "vert", "vrt2"]
     options.name_IDs = ["*"]

@@ -12,6 +12,8 @@ Lifecycle moves (start mediation, reply with an agreement or a notice) go throug
 | mediators     | assignment, 回避 checks, declared conflicts, joint mediation         |
 | sessions      | booking rooms and recording sessions                               |
 | agreements    | agreements, signatures, performance, notices                       |
+| signatures    | signatures drawn on the tablet (validated PNG)                     |
+| issuing       | the issued PDF, frozen with its SHA-256                            |
 | court         | judicial confirmation, court-referred mediation                    |
 | legal         | consultations, counselling, legal aid                              |
 
@@ -24,6 +26,7 @@ from .agreements import (
     AgreementTermInput,
     agreement_record,
     agreement_sign,
+    committees,
     default_notice_channels,
     notice_record,
     term_mark_performed,
@@ -61,6 +64,7 @@ from .court import (
     judicial_confirmation_extend,
 )
 from .documents import document_open_full, may_open_full_document
+from .issuing import document_pdf_bytes, issued_document
 from .legal import (
     LEGAL_SERVICE_ROLES,
     legal_aid_assign_lawyer,
@@ -76,6 +80,7 @@ from .replies import (
     reply_basis,
 )
 from .sessions import session_book, session_record
+from .signatures import agreement_signature_record, decode_data_url
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -87,16 +92,21 @@ __all__ = [
     "ReplyBasis",
     "agreement_record",
     "agreement_sign",
+    "agreement_signature_record",
     "case_reply",
     "case_start_mediation",
+    "committees",
     "conflict_declare",
     "conflict_reasons",
     "court_referral_extend",
     "court_referral_register",
     "court_referral_report",
+    "decode_data_url",
     "default_notice_channels",
     "document_open_full",
+    "document_pdf_bytes",
     "is_dispatcher",
+    "issued_document",
     "joint_mediation_set",
     "judicial_confirmation_accept",
     "judicial_confirmation_apply",

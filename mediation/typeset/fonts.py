@@ -7,18 +7,21 @@ no font covers stops the document with a message naming it (``GlyphMissing``).
 
 The chain (first match wins):
 
-1. Noto Serif CJK SC (Debian ``fonts-noto-cjk``): all 8,105 characters of the
-   《通用规范汉字表》 (2013) and about 2,000 Extension B characters used in names (𠮷).
-2. Noto Sans CJK SC (same package): a few more Extension B characters.
-3. HanaMin A / B (Debian ``fonts-hanazono``): almost all of Extension B (42,711 of
-   42,720) and most of C–F, for the rare characters of old names and place names.
-4. The subset shipped in ``mediation/fonts`` (GB 2312, OFL): so that a machine without
-   the packages still prints ordinary documents; anything outside it is refused, never
-   dropped, with the advice to install the packages.
+1. Luodian Serif SC, shipped in ``mediation/fonts`` (a subset of Noto Serif CJK SC, OFL,
+   built by ``build_subset.py``): ASCII and punctuation, GB 2312, all 8,105 characters of
+   the 《通用规范汉字表》 (2013) and every Extension B character Noto has (about 2,000,
+   those used in names: 𠮷). Always there, so a fresh machine prints every document whose
+   characters are in the table; TrueType outlines, so the text extracts cleanly.
+2. HanaMin A / B (Debian ``fonts-hanazono``): the rest of Extension A and almost all of
+   Extension B (42,711 of 42,720) and C–F, for rare characters of old names and places.
+3. Noto Serif / Sans CJK SC (Debian ``fonts-noto-cjk``): the full fonts (traditional and
+   compatibility characters). Their CFF outlines print correctly but some extractors
+   (pypdf) read their text badly, hence last.
 
-The packages are installed by ``.ci/run`` and listed in README ("System packages"); the
-paths are Debian's. ``PDF_FONT_DIRS`` (settings) may name other directories to search.
-fpdf2 embeds only the glyphs a document uses, so a 20 MB font adds kilobytes to a PDF.
+A character outside all of them is refused, never dropped; the message tells the
+administrator to install the packages (``.ci/run`` installs both; README, "System
+packages"). ``PDF_FONT_DIRS`` (settings) may name other directories to search. fpdf2
+embeds only the glyphs a document uses, so a large font adds kilobytes to a PDF.
 """
 
 from __future__ import annotations
@@ -48,13 +51,14 @@ class FontSpec:
     package: str = ""  # the Debian package that installs it
 
 
+BUNDLED_SPEC = FontSpec("LuodianSerifSC", str(BUNDLED))
 CHAIN = (
-    FontSpec("NotoSerifSC", "NotoSerifCJK-Regular.ttc", "SC", "fonts-noto-cjk"),
-    FontSpec("NotoSansSC", "NotoSansCJK-Regular.ttc", "SC", "fonts-noto-cjk"),
+    BUNDLED_SPEC,
     FontSpec("HanaMinA", "HanaMinA.ttf", "", "fonts-hanazono"),
     FontSpec("HanaMinB", "HanaMinB.ttf", "", "fonts-hanazono"),
+    FontSpec("NotoSerifSC", "NotoSerifCJK-Regular.ttc", "SC", "fonts-noto-cjk"),
+    FontSpec("NotoSansSC", "NotoSansCJK-Regular.ttc", "SC", "fonts-noto-cjk"),
 )
-BUNDLED_SPEC = FontSpec("LuodianSerifSC", str(BUNDLED))
 
 # Characters that need no glyph: line breaks and the like are layout, not ink.
 _NO_INK = {"\n", "\r", "\t"}
@@ -123,9 +127,6 @@ def available_fonts() -> tuple[LoadedFont, ...]:
             loaded = _load(spec, path)
             if loaded is not None:
                 fonts.append(loaded)
-    bundled = _load(BUNDLED_SPEC, BUNDLED)
-    if bundled is not None:
-        fonts.append(bundled)
     return tuple(fonts)
 
 

@@ -39,6 +39,8 @@ class Block:
     align: str = "L"
     space_before: float = 0.0
     lines: list[str] = field(default_factory=list)
+    # lines that end a paragraph: set flush left; the others are justified
+    last: set[int] = field(default_factory=set)
 
 
 class DocumentPDF(FPDF):
@@ -109,7 +111,10 @@ class DocumentPDF(FPDF):
     def prepare(self, block: Block) -> Block:
         text = layout.full_width(block.text or "")
         self._ensure(text, where=text[:30])
-        block.lines = self._lines(text, block.size) if text else []
+        block.lines, block.last = [], set()
+        for paragraph in text.split("\n") if text else []:
+            block.lines += self._lines(paragraph, block.size)
+            block.last.add(len(block.lines) - 1)
         return block
 
     def block_height(self, block: Block) -> float:
@@ -123,8 +128,17 @@ class DocumentPDF(FPDF):
         if block.space_before:
             self.ln(block.space_before)
         self._font(block.size)
-        for line in block.lines:
+        width = self.w - self.l_margin - self.r_margin - 2 * self.c_margin
+        for i, line in enumerate(block.lines):
+            # Chinese text is set justified: the space left on a full line is spread
+            # between its characters (not between "words", which Chinese has none of).
+            spacing = 0.0
+            if block.align == "L" and i not in block.last and len(line) > 1:
+                spare = width - self.get_string_width(line)
+                spacing = max(0.0, spare / (len(line) - 1)) * self.k  # in points
+            self.set_char_spacing(spacing)
             self.cell(0, block.height, line, align=block.align, new_x="LMARGIN", new_y="NEXT")
+            self.set_char_spacing(0)
         if block.image:
             import io
 
