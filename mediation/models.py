@@ -387,7 +387,7 @@ class IssuedDocument(models.Model):
     object_id = models.PositiveIntegerField(_("文书ID"))
     number = models.CharField(_("文书编号"), max_length=40)
     pdf = EncryptedTextField(_("PDF文件"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256校验值"), max_length=64)
     size = models.PositiveIntegerField(_("字节数"))
     issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
 

@@ -11,7 +11,15 @@ from django.utils import timezone
 from intake.models import Case, ChannelOrder, Party
 from luodian_platform.crypto import PersonalData, personal_data_registry
 from luodian_platform.models import Department
-from mediation.models import Agreement, AgreementParty, LegalService, Mediator, MediatorRelation
+from mediation.models import (
+    Agreement,
+    AgreementParty,
+    IssuedDocument,
+    LegalService,
+    Mediator,
+    MediatorRelation,
+    Signature,
+)
 
 SAMPLE_ID = "520101199001011234"
 SAMPLE_PHONE = "13712345678"
@@ -36,17 +44,30 @@ def _relation(case):
     return MediatorRelation.objects.create(mediator=_mediator(case), kind="relative", name="x")
 
 
-def _agreement_party(case):
-    agreement = Agreement.objects.create(
+def _agreement(case):
+    return Agreement.objects.create(
         case=case,
-        number=f"AG-{case.pk}",
+        number=f"AG-{case.pk}-{Agreement.objects.count()}",
         committee=Department.objects.first(),
         mediator=_mediator(case),
         facts="f",
         issues="i",
         liabilities="l",
     )
-    return AgreementParty.objects.create(agreement=agreement, role="applicant", name="x")
+
+
+def _agreement_party(case):
+    return AgreementParty.objects.create(agreement=_agreement(case), role="applicant", name="x")
+
+
+def _signature(case):
+    return Signature.objects.create(agreement=_agreement(case), signer="mediator", sha256="0" * 64)
+
+
+def _issued(case):
+    return IssuedDocument.objects.create(
+        case=case, kind="agreement", object_id=case.pk, number="x", sha256="0" * 64, size=0
+    )
 
 
 def _legal_service(case):
@@ -62,6 +83,8 @@ BUILDERS = {
     MediatorRelation: _relation,
     AgreementParty: _agreement_party,
     LegalService: _legal_service,
+    Signature: _signature,
+    IssuedDocument: _issued,
 }
 
 

@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                         blank=True, null=True, verbose_name="PDF文件"
                     ),
                 ),
-                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256校验值")),
                 ("size", models.PositiveIntegerField(verbose_name="字节数")),
                 (
                     "issued_at",
