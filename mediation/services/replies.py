@@ -128,7 +128,7 @@ def _check_outcome(basis: ReplyBasis, outcome: str, document: str) -> tuple[str,
                 missing = _(
                     "协议书%(n)s尚未由各方当事人签署、调解员签名并经调解委员会盖章,未生效"
                     "(《人民调解法》第二十九条)。"
-                ) % {"n": basis.drafts[0].number}
+                ) % {"n": basis.drafts[0].label}
             else:
                 missing = _("本案没有调解协议书。")
             raise ServiceError(
