@@ -18,7 +18,7 @@ from django.utils import translation
 
 from luodian_platform.periods import period
 
-from .models import Agreement, CourtReferral, Notice, NoticeRoute
+from .models import Agreement, CourtReferral, Notice, NoticeRoute, PetitionRecord
 from .typeset.from_html import parse_document
 from .typeset.pdf import DocumentPDF
 
@@ -78,4 +78,18 @@ def referral_report_pdf(referral: CourtReferral) -> bytes:
         {"doc": referral},
         number=referral.court_reference,
         case_number=referral.case.number,
+    )
+
+
+def petition_notice_pdf(record: PetitionRecord) -> bytes:
+    """受理告知书 / 不予受理告知书 of the petition chain (《信访工作条例》, 2022)."""
+    return _pdf(
+        "mediation/documents/petition_notice.html",
+        {
+            "record": record,
+            "accept": period("petition_accept"),
+            "handle": period("petition_handle"),
+        },
+        number=record.notice_number,
+        case_number=record.case.number,
     )

@@ -34,6 +34,7 @@ from .models import (
     MediationSession,
     Mediator,
     Notice,
+    PetitionRecord,
 )
 from .services import LEGAL_AID_CENTRE_CODE, conflict_reasons
 
@@ -141,6 +142,17 @@ def notice_get(*, user, pk: int) -> Notice | None:
     return (
         Notice.objects.filter(pk=pk, case__in=visible_cases(user))
         .select_related("case", "case__department", "issued_by")
+        .prefetch_related("case__parties")
+        .first()
+    )
+
+
+def petition_notice_get(*, user, pk: int) -> PetitionRecord | None:
+    """A petition record whose 受理/不予受理告知书 has been issued."""
+    return (
+        PetitionRecord.objects.filter(pk=pk, case__in=visible_cases(user))
+        .exclude(notice_number="")
+        .select_related("case")
         .prefetch_related("case__parties")
         .first()
     )

@@ -39,6 +39,7 @@ DOCUMENT_GETTERS = {
     "agreement": selectors.agreement_get,
     "notice": selectors.notice_get,
     "referral": selectors.referral_get,
+    "petition_notice": selectors.petition_notice_get,
 }
 
 MEDIATION_ROLES = (Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR)
@@ -770,3 +771,17 @@ judicial_confirmation_apply = _jc_step("apply")
 judicial_confirmation_accept = _jc_step("accept")
 judicial_confirmation_decide = _jc_step("decide")
 judicial_confirmation_extend = _jc_step("extend")
+
+
+@login_required
+@throttled("reveal")
+def petition_notice_pdf(request, pk: int):
+    """受理告知书 / 不予受理告知书 as issued (a logged opening, like the other documents)."""
+    return _full_document(
+        request,
+        "petition_notice",
+        pk,
+        lambda doc: _pdf(
+            services.document_pdf_bytes("petition_notice", doc), f"petition-notice-{doc.pk}.pdf"
+        ),
+    )

@@ -542,3 +542,40 @@ def test_an_unknown_route_or_oversize_field_is_a_form_error(wei_case, officer, c
     response = client.post(url, base | {"ch_0_channel": "petition", "ch_0_address": "长" * 500})
     assert response.status_code == 400 and "内容过长" in response.content.decode()
     assert not Notice.objects.filter(case=case).exists()
+
+
+# --- the petition chain's notices -------------------------------------------------------------
+
+
+def test_petition_acceptance_and_refusal_notices_are_issued_as_pdfs(
+    make_case, dispatcher, officer, officer2, rsj, client
+):
+    from dispatch.services import case_dispatch as dispatch
+    from dispatch.services import case_sign_for as sign_for
+
+    def petition():
+        case = make_case("petition")
+        dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
+        sign_for(case_id=case.pk, actor=officer)
+        return services.petition_register(case_id=case.pk, actor=officer)
+
+    accepted = services.petition_decide(petition_id=petition().pk, actor=officer, accept=True)
+    refused = services.petition_decide(
+        petition_id=petition().pk, actor=officer, accept=False, route="罗甸县劳动人事争议仲裁委员会"
+    )
+    client.force_login(officer)
+    for record, title, needle in (
+        (accepted, "信访事项受理告知书", "60日内办结"),
+        (refused, "信访事项不予受理告知书", "罗甸县劳动人事争议仲裁委员会"),
+    ):
+        url = reverse("mediation:petition_notice_pdf", args=[record.pk])
+        assert client.get(url).status_code == 200  # asks why (a logged opening)
+        first = client.post(url, {"reason": "送达"}).content
+        second = client.post(url, {"reason": "送达"}).content
+        issued = IssuedDocument.objects.get(kind="petition_notice", object_id=record.pk)
+        assert first == second and hashlib.sha256(first).hexdigest() == issued.sha256
+        text = _flat(pdf_text(first))
+        assert title in text and needle in text and record.notice_number in text
+    client.force_login(officer2)
+    url = reverse("mediation:petition_notice_pdf", args=[accepted.pk])
+    assert client.post(url, {"reason": "看看"}).status_code == 404

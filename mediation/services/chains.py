@@ -21,6 +21,7 @@ from luodian_platform.periods import period
 
 from ..models import LabourRecord, PetitionRecord
 from .common import _lock_for_mediation, _log, _next_number
+from .issuing import document_issue_pdf
 
 P, L = PetitionRecord.Stage, LabourRecord.Stage
 
@@ -123,6 +124,8 @@ def petition_decide(
             record.notice_number = _next_number("xf_refuse", "信不受告")
             record.stage, record.next_due_at = P.REFUSED, None
         _save(record, *computed)
+        # The written notice (受理告知书 / 不予受理告知书) is frozen as issued.
+        document_issue_pdf(kind="petition_notice", document=record)
         _log(
             record.case,
             "petition_accepted" if accept else "petition_refused",

@@ -18,11 +18,16 @@ from intake.services import REVEAL_ROLES, reveal_log
 from luodian_platform.errors import NotAllowed, NotFound
 from luodian_platform.roles import user_has_role
 
-from ..models import Agreement, CourtReferral, Notice
+from ..models import Agreement, CourtReferral, Notice, PetitionRecord
 from .common import may_mediate
 
 # kind -> the document model; each has a ``case``.
-DOCUMENT_MODELS = {"agreement": Agreement, "notice": Notice, "referral": CourtReferral}
+DOCUMENT_MODELS = {
+    "agreement": Agreement,
+    "notice": Notice,
+    "referral": CourtReferral,
+    "petition_notice": PetitionRecord,
+}
 
 
 def may_open_full_document(case, user) -> bool:

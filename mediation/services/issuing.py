@@ -10,16 +10,20 @@ import hashlib
 from django.utils import timezone
 
 from .. import documents
-from ..models import Agreement, CourtReferral, IssuedDocument, Notice
+from ..models import Agreement, CourtReferral, IssuedDocument, Notice, PetitionRecord
 
 RENDERERS = {
     "agreement": documents.agreement_pdf,
     "notice": documents.notice_pdf,
     "referral": documents.referral_report_pdf,
+    "petition_notice": documents.petition_notice_pdf,
 }
+NUMBERS = {"petition_notice": "notice_number"}
 
 
-def document_issue_pdf(*, kind: str, document: Agreement | Notice) -> IssuedDocument:
+def document_issue_pdf(
+    *, kind: str, document: Agreement | Notice | PetitionRecord
+) -> IssuedDocument:
     """Render and store the issued PDF. Called inside the transaction that issues the
     document, so a document that cannot be printed (a character no font can draw,
     ``typeset.fonts.GlyphMissing``) is not issued either."""
@@ -28,7 +32,7 @@ def document_issue_pdf(*, kind: str, document: Agreement | Notice) -> IssuedDocu
         case_id=document.case_id,
         kind=kind,
         object_id=document.pk,
-        number=document.number,
+        number=getattr(document, NUMBERS.get(kind, "number")),
         pdf=base64.b64encode(data).decode("ascii"),
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
@@ -40,7 +44,9 @@ def issued_document(kind: str, document_id: int) -> IssuedDocument | None:
     return IssuedDocument.objects.filter(kind=kind, object_id=document_id).first()
 
 
-def document_pdf_bytes(kind: str, document: Agreement | Notice | CourtReferral) -> bytes:
+def document_pdf_bytes(
+    kind: str, document: Agreement | Notice | CourtReferral | PetitionRecord
+) -> bytes:
     """The stored bytes of an issued document; a draft (or a report that is not issued)
     is rendered from its current contents."""
     issued = issued_document(kind, document.pk)
