@@ -29,7 +29,9 @@ def agreement_signature(request, pk: int):
             agreement_id=agreement.pk,
             actor=request.user,
             signer=request.POST.get("signer", ""),
-            agreement_party_id=int(party) if party and party.isdigit() else None,
+            agreement_party_id=int(party)
+            if party and party.isdigit() and len(party) < 10
+            else None,
             png=services.decode_data_url(request.POST.get("png", "")),
         )
     except NotAllowed as exc:

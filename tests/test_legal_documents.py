@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from dispatch.services import case_dispatch, case_sign_for
@@ -33,7 +35,7 @@ from mediation.models import (
     Signature,
 )
 from mediation.typeset import fonts
-from mediation.typeset.layout import NO_END, NO_START
+from mediation.typeset.layout import NO_END, NO_START, break_lines, units
 from mediation.typeset.pdf import DocumentPDF
 from tests.pdf_text import pdf_lines, pdf_pages, pdf_text
 
@@ -579,3 +581,46 @@ def test_petition_acceptance_and_refusal_notices_are_issued_as_pdfs(
     client.force_login(officer2)
     url = reverse("mediation:petition_notice_pdf", args=[accepted.pk])
     assert client.post(url, {"reason": "看看"}).status_code == 404
+
+
+# --- the line breaker, for any text -------------------------------------------------------------
+
+_ALPHABET = "韦犇村组镇号电话住址𠮷" + "。,、;:?!)》”" + "(《“" + "0123456789" + " -"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=_ALPHABET, min_size=1, max_size=120),
+    width=st.integers(min_value=24, max_value=60),
+)
+def test_line_breaking_never_loses_a_character_and_keeps_its_rules(text, width):
+    def measure(s):
+        return sum(1 if ord(c) < 128 else 2 for c in s)
+
+    lines = break_lines(text, width, measure)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for i, line in enumerate(lines):
+        if measure(line) > width:  # only a single unbreakable unit may be wider
+            assert len(units(line)) == 1, line
+        if i > 0 and line:
+            assert line[0] not in NO_START, (lines, i)
+        if i < len(lines) - 1 and line:
+            assert line[-1] not in NO_END, (lines, i)
+    # a run of digits (a phone, an ID, an amount) is never split across lines
+    for run in re.findall(r"\d+", text):
+        if len(run) <= width // 2:
+            assert any(run in line for line in lines), (run, lines)
+
+
+def test_documents_issued_during_a_history_load_are_frozen_on_first_download(
+    wei_case, officer, client
+):
+    case = wei_case()
+    with services.pdf_freezing_deferred():
+        agreement = _sign_all(_draft(case, officer), officer)
+    assert agreement.number and not IssuedDocument.objects.filter(object_id=agreement.pk).exists()
+    client.force_login(officer)
+    first = _download(client, agreement)
+    issued = IssuedDocument.objects.get(kind="agreement", object_id=agreement.pk)
+    assert hashlib.sha256(first).hexdigest() == issued.sha256
+    assert _download(client, agreement) == first

@@ -23,6 +23,7 @@ from luodian_platform.models import Category, Department, Township, User, Window
 from luodian_platform.roles import Role
 from luodian_platform.workcal import WorkCalendar, local_tz
 from mediation.models import Mediator
+from mediation.services import pdf_freezing_deferred
 
 from .. import reminders, services
 from ..models import Reminder
@@ -311,7 +312,8 @@ def load_demo_year(
     now = now or timezone.now()
     result = Result(loaded=True, now=now)
     before = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    with transaction.atomic(), publishing_paused():
+    # The year's documents are frozen on first download, not rendered during the load.
+    with transaction.atomic(), publishing_paused(), pdf_freezing_deferred():
         ctx = Context(seed=seed, now=now)
         runs = _plan_runs(ctx, count, now)
         paths = {p.name: p for p in [*plan.YEAR_PATHS, *plan.OPEN_PATHS]}

@@ -164,7 +164,9 @@ class AgreementSignInput(serializers.Serializer):
 
 class AgreementSignatureInput(serializers.Serializer):
     signer = serializers.ChoiceField(choices=["party", "mediator", "committee"])
-    party = serializers.IntegerField(required=False, allow_null=True, help_text="协议当事人id")
+    party = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text="协议当事人id"
+    )
     png = serializers.CharField(
         max_length=420_000, help_text="签名图像:PNG 的 base64 或 data:image/png;base64,… (≤300 KB)"
     )

@@ -64,7 +64,7 @@ from .court import (
     judicial_confirmation_extend,
 )
 from .documents import document_open_full, may_open_full_document
-from .issuing import document_pdf_bytes, issued_document
+from .issuing import document_pdf_bytes, issued_document, pdf_freezing_deferred
 from .legal import (
     LEGAL_SERVICE_ROLES,
     legal_aid_assign_lawyer,
@@ -127,6 +127,7 @@ __all__ = [
     "mediator_for_user",
     "notice_record",
     "outcome_unproved",
+    "pdf_freezing_deferred",
     "petition_decide",
     "petition_extend",
     "petition_register",

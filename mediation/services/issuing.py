@@ -5,8 +5,11 @@ same bytes, and the hash on the document page lets anyone check a copy)."""
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
+from contextlib import contextmanager
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import documents
@@ -21,13 +24,33 @@ RENDERERS = {
 NUMBERS = {"petition_notice": "notice_number"}
 
 
+_deferred = contextvars.ContextVar("mediation_pdf_deferred", default=False)
+
+
+@contextmanager
+def pdf_freezing_deferred():
+    """For loads of history (the demo year: hundreds of documents in one transaction):
+    issue documents without rendering their PDFs now; each is rendered and frozen on its
+    first download instead (``document_pdf_bytes``)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def document_issue_pdf(
     *, kind: str, document: Agreement | Notice | PetitionRecord
-) -> IssuedDocument:
+) -> IssuedDocument | None:
     """Render and store the issued PDF. Called inside the transaction that issues the
     document, so a document that cannot be printed (a character no font can draw,
     ``typeset.fonts.GlyphMissing``) is not issued either."""
-    data = RENDERERS[kind](document)
+    if _deferred.get():
+        return None
+    return _freeze(kind, document, RENDERERS[kind](document))
+
+
+def _freeze(kind: str, document, data: bytes) -> IssuedDocument:
     return IssuedDocument.objects.create(
         case_id=document.case_id,
         kind=kind,
@@ -38,6 +61,12 @@ def document_issue_pdf(
         size=len(data),
         issued_at=timezone.now(),
     )
+
+
+def _is_issued(kind: str, document) -> bool:
+    if kind == "agreement":
+        return document.is_effective
+    return kind in ("notice", "petition_notice")
 
 
 def issued_document(kind: str, document_id: int) -> IssuedDocument | None:
@@ -52,4 +81,13 @@ def document_pdf_bytes(
     issued = issued_document(kind, document.pk)
     if issued is not None and issued.pdf:
         return issued.pdf_bytes
-    return RENDERERS[kind](document)
+    data = RENDERERS[kind](document)
+    if issued is None and _is_issued(kind, document):
+        # Issued while freezing was deferred (history loads): frozen now, once; a
+        # concurrent first download that froze it first wins.
+        try:
+            with transaction.atomic():
+                _freeze(kind, document, data)
+        except IntegrityError:
+            return issued_document(kind, document.pk).pdf_bytes
+    return data
