@@ -353,6 +353,13 @@ class World:
         case = self.case_in("accepted", foreign=foreign, category="petition")
         return petition_register(case_id=case.pk, actor=self.handler(foreign))
 
+    def _build_petition_decided(self, foreign: bool):
+        """A petition accepted: its 受理告知书 issued."""
+        from mediation.services import petition_decide
+
+        record = self._build_petition(foreign)
+        return petition_decide(petition_id=record.pk, actor=self.handler(foreign), accept=True)
+
     def _build_labour(self, foreign: bool):
         """A labour case with its mediation registered (the 15 days running)."""
         from mediation.services import labour_register
@@ -422,6 +429,20 @@ class Rule:
     known_gap: str = ""
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def _signature_png() -> str:
+    """A drawn signature as the pad posts it (a PNG data URL)."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, 80), (150, 20), (290, 70)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _case(w: World) -> dict:
@@ -742,6 +763,14 @@ MATRIX: dict[str, Rule] = {
     "mediation:notice_pdf": page(MEDIATES, **_on("notice")),
     "mediation:referral_report": page(SEES_CASE, **_on("referral")),
     "mediation:referral_report_pdf": page(MEDIATES, **_on("referral")),
+    "mediation:petition_notice_pdf": page(MEDIATES, **_on("petition_decided")),
+    "mediation:agreement_signature": page(
+        MEDIATES,
+        method="post",
+        **_on("agreement"),
+        data=lambda w: {"signer": "mediator", "png": _signature_png()},
+        note="the mediator signs on the tablet: the agreement stays a draft",
+    ),
     "api:mediator-list": api(ROLES, lists=True, note="the roster, for every role"),
     "api:legal-services": api(
         LEGAL | {"supervisor"}, lists=True, note="each sees what they took or their cases'"
@@ -812,6 +841,14 @@ MATRIX: dict[str, Rule] = {
         },
         ok=ACCESS_PASSED,
         note="one party signs: the agreement stays a draft for the next role",
+    ),
+    "api:agreement-signature": api(
+        MEDIATES,
+        method="post",
+        **_on("agreement"),
+        data=lambda w: {"signer": "mediator", "png": _signature_png()},
+        ok=ACCESS_PASSED,
+        note="the mediator signs on the tablet: the agreement stays a draft",
     ),
     "api:notice-detail": api(SEES_CASE, **_on("notice")),
     "api:notice-pdf": api(MEDIATES, **_on("notice"), data=lambda w: {"reason": "打印送达"}),
