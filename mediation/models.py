@@ -383,7 +383,7 @@ class IssuedDocument(models.Model):
     case = models.ForeignKey(
         Case, related_name="issued_documents", on_delete=models.PROTECT, verbose_name=_("案件")
     )
-    kind = models.CharField(_("文书种类"), max_length=12)
+    kind = models.CharField(_("文书种类"), max_length=20)
     object_id = models.PositiveIntegerField(_("文书ID"))
     number = models.CharField(_("文书编号"), max_length=40)
     pdf = EncryptedTextField(_("PDF文件"), null=True, blank=True)

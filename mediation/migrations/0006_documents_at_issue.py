@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("kind", models.CharField(max_length=12, verbose_name="文书种类")),
+                ("kind", models.CharField(max_length=20, verbose_name="文书种类")),
                 ("object_id", models.PositiveIntegerField(verbose_name="文书ID")),
                 ("number", models.CharField(max_length=40, verbose_name="文书编号")),
                 (
