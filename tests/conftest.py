@@ -169,3 +169,15 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Every test starts in the platform's language: a test that asked for an English page
+    (the LocaleMiddleware activates it in the thread) must not turn the next test's service
+    messages into English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
