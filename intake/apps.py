@@ -7,9 +7,14 @@ class IntakeConfig(AppConfig):
     verbose_name = _("受理登记")
 
     def ready(self) -> None:
-        from . import intake_actions
+        from luodian_platform.celery import BEAT_ENTRIES
+
+        from . import intake_actions, tasks
 
         intake_actions.register()
+        # The outbox row of a channel's event is written in the event's transaction.
+        tasks.connect()
+        BEAT_ENTRIES.update(tasks.beat_entries())
         _register_personal_data()
 
 

@@ -342,6 +342,14 @@ GROUP_DISPUTE_THRESHOLD = env_int("GROUP_DISPUTE_THRESHOLD", 5)
 FORCED_DISPATCH_AFTER_RETURNS = env_int("FORCED_DISPATCH_AFTER_RETURNS", 2)
 DUPLICATE_WINDOW_DAYS = env_int("DUPLICATE_WINDOW_DAYS", 180)
 CHANNEL_BULK_LIMIT = env_int("CHANNEL_BULK_LIMIT", 200)
+# Outbound results to the channels (回传, intake/outbound.py): attempts before a delivery is
+# parked for the administrator, the exponential backoff between attempts, and the HTTP timeout.
+OUTBOUND_MAX_ATTEMPTS = env_int("OUTBOUND_MAX_ATTEMPTS", 8)
+OUTBOUND_BACKOFF_SECONDS = env_int("OUTBOUND_BACKOFF_SECONDS", 30)
+OUTBOUND_BACKOFF_MAX_SECONDS = env_int("OUTBOUND_BACKOFF_MAX_SECONDS", 3600)
+OUTBOUND_TIMEOUT_SECONDS = env_int("OUTBOUND_TIMEOUT_SECONDS", 10)
+# A hand-off to a worker younger than this is not repeated by the sweep.
+OUTBOUND_REQUEUE_SECONDS = env_int("OUTBOUND_REQUEUE_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 
 EMAIL_BACKEND = env_str(

@@ -11,6 +11,7 @@
 | reveals   | the one log of personal data seen in full                               |
 | idempotency | keys that make a retried POST /api/cases/ register one case    |
 | notes     | progress notes (办理进展), editable briefly, then corrected by new notes |
+| outbound  | channels' outbound configuration, the outbox and its delivery log       |
 
 Every name is importable from ``intake.models`` as before.
 """
@@ -36,6 +37,7 @@ from .choices import (
 from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
 from .idempotency import IdempotencyKey
 from .notes import ProgressNote
+from .outbound import ChannelOutbound, OutboundAttempt, OutboundDelivery, OutboundEvent
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
 
@@ -53,9 +55,13 @@ __all__ = [
     "CaseQuerySet",
     "Channel",
     "ChannelOrder",
+    "ChannelOutbound",
     "ChannelToken",
     "IdempotencyKey",
     "OtherProceeding",
+    "OutboundAttempt",
+    "OutboundDelivery",
+    "OutboundEvent",
     "Outcome",
     "Party",
     "PersonalDataReveal",
