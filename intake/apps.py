@@ -42,6 +42,7 @@ def _register_personal_data() -> None:
                 "channel": order.channel,
                 "external_id": order.external_id,
                 "purged": True,
-            }
+            },
+            "latest_payload": None,
         },
     )

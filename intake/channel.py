@@ -9,6 +9,7 @@ court referrals each post with their own token (``ChannelToken``). Orders land a
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from luodian_platform.errors import NotAllowed, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
-from .models import Case, ChannelOrder, ChannelToken, OtherProceeding, State
+from .models import Case, CaseEvent, ChannelOrder, ChannelToken, OtherProceeding, State
 from .services import CaseInput, case_create, case_input_clean, cases_create_many
 
 TOKEN_PREFIX_LEN = 8
@@ -128,6 +129,83 @@ class OrderResult:
     case: Case
     created: bool
     other_proceeding: str = ""
+    changed: bool = False  # a resend whose content differs from the first order
+
+
+# --- resends with changed content --------------------------------------------------------
+#
+# A channel that posts the same external id again with different content is answered
+# with the existing case and ``changed: true``; the difference becomes a
+# ``channel_resend`` event on the case's timeline for the dispatcher. No field of the case
+# changes by itself: once received, the case is the county's record (the dispatcher may
+# have corrected it, its routing and deadline follow from it, and each change must name
+# the person who made it). The dispatcher applies what is right through the usual edits.
+# The new raw payload is kept encrypted (``ChannelOrder.latest_payload``); the event holds
+# the changed field names and the new values of the non-personal fields only.
+
+RESEND_VALUE_FIELDS = (
+    "category",
+    "title",
+    "facts",
+    "request",
+    "township",
+    "place",
+    "amount",
+    "people_count",
+    "is_violence_risk",
+    "is_vulnerable",
+    "other_proceeding",
+)
+
+
+def payload_hash(payload) -> str:
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _norm(value):
+    return "" if value is None else str(value).strip() if not isinstance(value, list) else value
+
+
+def payload_changes(first: dict, again: dict) -> list[str]:
+    """Top-level fields whose value differs between two posts of one order."""
+    keys = sorted(set(first) | set(again))
+    return [k for k in keys if _norm(first.get(k)) != _norm(again.get(k))]
+
+
+def channel_order_note_resend(*, case: Case, payload: dict) -> bool:
+    """Record a resend of ``case``'s order with ``payload``; True if its content differs
+    from the first post. The same changed content posted again is recorded once."""
+    order = getattr(case, "channel_order", None)
+    if order is None or not isinstance(payload, dict):
+        return False
+    first = order.payload if isinstance(order.payload, dict) else {}
+    changed = payload_changes(first, payload)
+    if not changed:
+        return False
+    digest = payload_hash(payload)
+    with transaction.atomic():
+        # The case row's lock: two identical resends at once record one event.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        if CaseEvent.objects.filter(
+            case=case, transition="channel_resend", payload__hash=digest
+        ).exists():
+            return True
+        CaseEvent.objects.create(
+            case=case,
+            transition="channel_resend",
+            from_state=case.state,
+            to_state=case.state,
+            note=_("渠道重复推送的工单内容有变化:%(f)s。案件未自动修改,请调度员核对。")
+            % {"f": "、".join(changed)},
+            payload={
+                "hash": digest,
+                "changed": changed,
+                "values": {k: payload.get(k) for k in changed if k in RESEND_VALUE_FIELDS},
+            },
+        )
+        ChannelOrder.objects.filter(pk=order.pk).update(latest_payload=payload)
+    return True
 
 
 def _existing(channel: str, external_id: str) -> Case | None:
@@ -151,7 +229,8 @@ def channel_order_submit(
         raise ServiceError(_("缺少渠道工单号。"), fields={"external_id": _("请提供渠道工单号。")})
     existing = _existing(channel, data.external_id)
     if existing is not None:
-        return OrderResult(case=existing, created=False)
+        changed = channel_order_note_resend(case=existing, payload=payload)
+        return OrderResult(case=existing, created=False, changed=changed)
     other_proceeding = detect_other_proceeding(other_proceeding, data.facts)
     try:
         # A savepoint: if a concurrent post of the same order commits first, the unique
@@ -255,7 +334,8 @@ def channel_orders_submit_many(
     for i in todo:
         ext = orders[i].data.external_id
         if ext in existing:
-            results[i] = OrderResult(case=existing[ext], created=False)
+            changed = channel_order_note_resend(case=existing[ext], payload=orders[i].payload)
+            results[i] = OrderResult(case=existing[ext], created=False, changed=changed)
         elif ext in first_of:
             continue  # the same order twice in one batch: answered below with the first
         else:

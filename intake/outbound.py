@@ -283,7 +283,9 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> Result:
             result.next_id = next_pending_id(row, after=row.pk)
         elif row.attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
             row.status = Parked
-            logger.warning("outbound %s parked after %d attempts", row.idempotency_key, row.attempts)
+            logger.warning(
+                "outbound %s parked after %d attempts", row.idempotency_key, row.attempts
+            )
         else:
             result.retry_in = backoff(row.attempts)
             row.next_attempt_at = now + result.retry_in

@@ -196,3 +196,27 @@ def inbox_list(*, user) -> QuerySet[Case]:
         .select_related("category", "township", "channel_order")
         .order_by("created_at", "id")
     )
+
+
+# --- a channel's reads of its own orders (GET /api/channel/orders/, Open311) --------------
+
+
+def channel_orders(*, channel: str) -> QuerySet[Case]:
+    """Orders a channel posted: never another channel's (those answer 404), never a walk-in.
+    The filter matches the partial index ``case_channel_updated_idx``."""
+    return (
+        Case.objects.filter(channel=channel)
+        .exclude(external_id="")
+        .select_related("department", "category")
+    )
+
+
+def channel_orders_changed(
+    *, channel: str, since: dt.datetime | None, after_id: int = 0, limit: int = 100
+) -> list[Case]:
+    """A channel's orders changed at or after ``since``, oldest change first (keyset on
+    ``updated_at, id``: ``after_id`` skips what the previous page already gave)."""
+    qs = channel_orders(channel=channel)
+    if since is not None:
+        qs = qs.filter(Q(updated_at__gt=since) | Q(updated_at=since, pk__gt=after_id))
+    return list(qs.order_by("updated_at", "id")[:limit])

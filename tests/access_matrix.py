@@ -603,6 +603,7 @@ MATRIX: dict[str, Rule] = {
     # Channel tokens only (no user may post; the tokens' own tests: tests/test_intake_channel.py)
     "api:channel-orders": api(set(), method="post"),
     "api:channel-orders-bulk": api(set(), method="post"),
+    "api:channel-order-status": api(set(), kwargs=lambda w: {"external_id": "H-1"}),
     # lifecycle actions (intake.actions registry), on a case in a source state
     "api:case-take_in": action(DISPATCH, "received"),
     "api:case-reject": action(DISPATCH, "registered", lambda w: {"reason": "不属于受理范围"}),

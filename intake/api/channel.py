@@ -33,6 +33,8 @@ from luodian_platform.api.throttles import ChannelRateThrottle
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Township
 
+from . import channel_status
+
 # A single order is small (facts are capped at 10,000 characters); anything larger is
 # refused before parsing so a runaway client cannot make the server parse megabytes.
 MAX_ORDER_BYTES = getattr(settings, "CHANNEL_MAX_ORDER_BYTES", 64 * 1024)
@@ -250,6 +252,7 @@ def submit_payload(payload, *, channel: str, token=None, source: str = "api") ->
         "number": result.case.number,
         "state": result.case.state,
         "created": result.created,
+        "changed": result.changed,
         "other_proceeding": proceeding,
         "guidance": guidance_for(proceeding),
     }
@@ -262,6 +265,9 @@ ORDER_RESULT = inline_serializer(
         "number": serializers.CharField(help_text="案件编号(一案一码)"),
         "state": serializers.CharField(),
         "created": serializers.BooleanField(help_text="false 表示同一工单已接收过"),
+        "changed": serializers.BooleanField(
+            help_text="true 表示重复推送的内容与首次不同:差异已记入案件流转记录,案件本身不自动修改"
+        ),
         "other_proceeding": serializers.CharField(),
         "guidance": serializers.CharField(),
     },
@@ -355,6 +361,7 @@ class ChannelOrderView(ChannelAPIView):
                     "number": "LD2026-000123",
                     "state": "received",
                     "created": True,
+                    "changed": False,
                     "other_proceeding": "",
                     "guidance": "",
                 },
@@ -390,6 +397,20 @@ class ChannelOrderView(ChannelAPIView):
             )
         result = submit_payload(payload, channel=request.auth.channel, token=request.auth)
         return Response(result, status=201 if result["created"] else 200)
+
+    @channel_status.LIST_SCHEMA
+    def get(self, request):
+        return Response(
+            channel_status.orders_changed(channel=request.auth.channel, params=request.GET)
+        )
+
+
+class ChannelOrderStatusView(ChannelAPIView):
+    @channel_status.DETAIL_SCHEMA
+    def get(self, request, external_id: str):
+        return Response(
+            channel_status.order_detail(channel=request.auth.channel, external_id=external_id)
+        )
 
 
 class BulkInput(serializers.Serializer):
@@ -545,6 +566,7 @@ def process_many(orders: list, *, channel: str, token=None, source: str) -> list
                 "index": index,
                 "external_id": result.case.external_id,
                 "status": "created" if result.created else "existing",
+                "changed": result.changed,
                 "number": result.case.number,
                 "other_proceeding": proceeding,
                 "guidance": guidance_for(proceeding),
@@ -564,6 +586,7 @@ def process_one(index: int, order, *, channel: str, token=None, source: str) -> 
         "index": index,
         "external_id": r["external_id"],
         "status": "created" if r["created"] else "existing",
+        "changed": r["changed"],
         "number": r["number"],
         "other_proceeding": r["other_proceeding"],
         "guidance": r["guidance"],

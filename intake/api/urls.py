@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from intake.actions import ACTIONS
 
-from .channel import ChannelBulkView, ChannelOrderView
+from .channel import ChannelBulkView, ChannelOrderStatusView, ChannelOrderView
 from .notes import CaseNotesView, CaseNoteView
 from .views import CaseViewSet, PartyRevealView, action_view
 
@@ -13,6 +13,11 @@ router.register("cases", CaseViewSet, basename="case")
 urlpatterns = [
     path("channel/orders/", ChannelOrderView.as_view(), name="channel-orders"),
     path("channel/orders/bulk/", ChannelBulkView.as_view(), name="channel-orders-bulk"),
+    path(
+        "channel/orders/<str:external_id>/",
+        ChannelOrderStatusView.as_view(),
+        name="channel-order-status",
+    ),
     *router.urls,
     path("cases/<int:pk>/notes/", CaseNotesView.as_view(), name="case-notes"),
     path("cases/<int:pk>/notes/<int:note_id>/", CaseNoteView.as_view(), name="case-note"),

@@ -296,6 +296,13 @@ class Case(FSMModelMixin, models.Model):
                 name="case_open_watch_idx",
                 condition=Q(state__in=OPEN_STATES),
             ),
+            # A channel reads its own orders changed since a moment (GET /api/channel/orders/
+            # ?since=, Open311 GET requests): channel orders only, by change time.
+            models.Index(
+                fields=["channel", "updated_at", "id"],
+                name="case_channel_updated_idx",
+                condition=~Q(external_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -77,6 +77,9 @@ class ChannelOrder(models.Model):
     other_proceeding = models.CharField(
         _("已进入其他程序"), max_length=20, choices=OtherProceeding.choices, blank=True
     )
+    # The last resend whose content differed (the case itself is not changed by a resend:
+    # docs/intake.md, "Resends with changed content"); encrypted like the first payload.
+    latest_payload = EncryptedJSONTextField(_("最近一次变更报文"), null=True, blank=True)
     received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
 
     class Meta:

@@ -57,7 +57,7 @@ class ChannelOutbound(models.Model):
         _("字段映射"),
         default=dict,
         blank=True,
-        help_text=_("把报文字段改名,例如 {\"external_id\": \"gdbh\"};映射为空字符串的字段不发送。"),
+        help_text=_('把报文字段改名,例如 {"external_id": "gdbh"};映射为空字符串的字段不发送。'),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
