@@ -227,4 +227,28 @@ def _refuse(request, status: int, code: str, message: str, fields: dict | None =
     if request.path.startswith("/api/"):
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    if request.path.startswith("/open311/"):
+        return _open311_refusal(request, status, message)
     return render(request, "400.html", {"message": message, "fields": fields or {}}, status=status)
+
+
+def _open311_refusal(request, status: int, message: str):
+    """Open311 clients read errors in the standard's format (``[{code, description}]`` or
+    ``<errors><error>…``), in the format the path asked for."""
+    from xml.sax.saxutils import escape
+
+    from django.http import HttpResponse, JsonResponse
+
+    if request.path.endswith(".xml"):
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<errors><error>'
+            f"<code>{status}</code><description>{escape(message)}</description>"
+            "</error></errors>"
+        )
+        return HttpResponse(body.encode(), status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(
+        [{"code": status, "description": message}],
+        status=status,
+        safe=False,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -29,6 +29,8 @@ urlpatterns = [
     path("account/tokens/", my_tokens, name="my_tokens"),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"), namespace="api")),
+    # Open311 GeoReport v2 (intake/open311.py): any Open311 client files and follows cases.
+    path("open311/", include("intake.api.open311_urls")),
     path("", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("mediation/", include("mediation.urls")),
