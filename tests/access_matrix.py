@@ -544,6 +544,15 @@ MATRIX: dict[str, Rule] = {
     "logout": public("post"),
     "set_language": public("post", data=lambda w: {"language": "en", "next": "/"}),
     "api:ping": public(),
+    # Open311 GeoReport v2: public reads (no personal data), filing with api_key = a channel
+    # token (tests/test_intake_open311.py); no staff session opens or changes anything here.
+    "open311:discovery": public(kwargs=lambda w: {"fmt": "json"}),
+    "open311:services": public(kwargs=lambda w: {"fmt": "json"}),
+    "open311:service-definition": public(kwargs=lambda w: {"code": "labour", "fmt": "json"}),
+    "open311:requests": public(kwargs=lambda w: {"fmt": "json"}),
+    "open311:request-detail": public(
+        kwargs=lambda w: {"request_id": "LD2026-000001", "fmt": "xml"}, ok=frozenset({404})
+    ),
     "audit:log": page({"supervisor", "admin"}),
     "api:audit-list": api({"supervisor", "admin"}),
     # --- intake ---------------------------------------------------------------------

@@ -386,3 +386,80 @@ def test_extension_granted_and_reopen_are_sent(
     extended = receiver.processed[2]
     assert extended["due_at_before"] and extended["due_at"] != extended["due_at_before"]
     assert receiver.processed[-1]["note"] == "当事人不满意"
+
+
+# --- the administrator's delivery log ------------------------------------------------------
+
+
+def test_admin_configures_a_channel_and_reads_its_delivery_log(
+    receiver, admin_user, dispatcher, client, django_assert_max_num_queries
+):
+    client.force_login(admin_user)
+    r = client.post(
+        "/admin/intake/channeloutbound/add/",
+        {
+            "channel": "hotline_12345",
+            "endpoint_url": receiver.url,
+            "secret": "short",
+            "field_mapping": "{}",
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 200 and "至少16个字符" in r.content.decode()  # a form error, no 500
+    r = client.post(
+        "/admin/intake/channeloutbound/add/",
+        {
+            "channel": "hotline_12345",
+            "endpoint_url": receiver.url,
+            "secret": SECRET,
+            "events": ["taken_in", "closed"],
+            "field_mapping": '{"external_id": "gdbh"}',
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    saved = ChannelOutbound.objects.get()
+    assert saved.secret == SECRET and saved.events == ["taken_in", "closed"]
+    receiver.answer = 500
+    for i in range(3):
+        case_take_in(case_id=_order(f"H-{i}").pk, actor=dispatcher)
+    _drain()
+    page = client.get("/admin/intake/outbounddelivery/", {"outbound__channel": "hotline_12345"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert all(r.idempotency_key in html for r in OutboundDelivery.objects.all())
+    assert OutboundDelivery.objects.count() == 3
+    with django_assert_max_num_queries(12):
+        client.get("/admin/intake/outbounddelivery/")
+    row = OutboundDelivery.objects.order_by("pk").first()
+    detail = client.get(f"/admin/intake/outbounddelivery/{row.pk}/change/").content.decode()
+    assert '{"ok": false}' in detail.replace("&quot;", '"')  # the receiver's answer is shown
+    assert client.get("/admin/intake/channeloutbound/").status_code == 200
+
+
+@override_settings(OUTBOUND_MAX_ATTEMPTS=1)
+def test_admin_actions_resend_and_mark_done(
+    hotline, receiver, admin_user, dispatcher, client, django_capture_on_commit_callbacks
+):
+    receiver.answer = 500
+    case_take_in(case_id=_order("H-1").pk, actor=dispatcher)
+    case_take_in(case_id=_order("H-2").pk, actor=dispatcher)
+    _drain()
+    first, second = OutboundDelivery.objects.order_by("pk")
+    assert first.status == second.status == "parked"
+    receiver.answer = 200
+    client.force_login(admin_user)
+    changelist = "/admin/intake/outbounddelivery/"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = client.post(changelist, {"action": "resend", "_selected_action": [first.pk]})
+    assert r.status_code == 302 and callbacks  # handed to a worker on commit
+    first.refresh_from_db()
+    assert first.status == "pending" and first.attempts == 0
+    r = client.post(changelist, {"action": "mark_done", "_selected_action": [second.pk]})
+    second.refresh_from_db()
+    assert second.status == "done" and second.resolved_by == admin_user
+    _drain()
+    assert receiver.keys == [first.idempotency_key]
+    # Staff who are not administrators do not reach the delivery log.
+    client.force_login(dispatcher)
+    assert client.get(changelist).status_code in (302, 403)
