@@ -134,16 +134,23 @@ class ChannelOrderAdmin(admin.ModelAdmin):
         "token",
         "source",
         "masked_payload",
+        "masked_latest_payload",
         "other_proceeding",
         "received_at",
     )
     # The raw payload holds ID numbers and phones: the admin shows it masked (full values
     # only through the logged reveal), like every registered personal column.
-    exclude = ("payload",)
+    exclude = ("payload", "latest_payload")
 
     @admin.display(description=_("原始报文(已遮蔽)"))
     def masked_payload(self, obj) -> str:
         return json.dumps(mask_personal(obj.payload), ensure_ascii=False, indent=1)
+
+    @admin.display(description=_("最近一次变更报文(已遮蔽)"))
+    def masked_latest_payload(self, obj) -> str:
+        if obj.latest_payload is None:
+            return "—"
+        return json.dumps(mask_personal(obj.latest_payload), ensure_ascii=False, indent=1)
 
     def has_add_permission(self, request):
         return False

@@ -524,6 +524,22 @@ def _agreement_json(w: World) -> dict:
     }
 
 
+def _open311_request(w: World) -> dict:
+    """A request filed through Open311 (the only kind its public reads show)."""
+    from intake.channel import channel_order_submit
+    from intake.models import Case
+
+    from .conftest import make_case_input
+
+    case = Case.objects.filter(external_id="o311-matrix").first()
+    if case is None:
+        data = make_case_input(channel="pingan_app", external_id="o311-matrix")
+        case = channel_order_submit(
+            channel="pingan_app", data=data, payload={}, source="open311"
+        ).case
+    return {"request_id": case.number, "fmt": "json"}
+
+
 def _dept(code: str) -> Builder:
     return lambda w: {"department": code}
 
@@ -550,9 +566,7 @@ MATRIX: dict[str, Rule] = {
     "open311:services": public(kwargs=lambda w: {"fmt": "json"}),
     "open311:service-definition": public(kwargs=lambda w: {"code": "labour", "fmt": "json"}),
     "open311:requests": public(kwargs=lambda w: {"fmt": "json"}),
-    "open311:request-detail": public(
-        kwargs=lambda w: {"request_id": "LD2026-000001", "fmt": "xml"}, ok=frozenset({404})
-    ),
+    "open311:request-detail": public(kwargs=_open311_request),
     "audit:log": page({"supervisor", "admin"}),
     "api:audit-list": api({"supervisor", "admin"}),
     # --- intake ---------------------------------------------------------------------

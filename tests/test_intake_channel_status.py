@@ -200,3 +200,8 @@ def test_since_accepts_a_naive_local_time(hotline):
     _post(hotline, order())
     tomorrow = (dt.datetime.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
     assert hotline.get(ORDERS, {"since": tomorrow}).json()["results"] == []
+
+
+def test_an_after_id_beyond_any_row_id_is_a_400_not_a_crash(hotline):
+    r = hotline.get(ORDERS, {"since": "2026-01-01T00:00:00Z", "after_id": str(2**70)})
+    assert r.status_code == 400 and "after_id" in r.json()["error"]["fields"]

@@ -214,6 +214,8 @@ def test_read_errors(app_key):
         {"status": "pending"},
         {"start_date": "yesterday"},
         {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+        {"start_date": "9999-12-31T00:00:00Z"},
+        {"end_date": "0001-01-02T00:00:00Z"},
     ):
         r = c.get(f"{V2}/requests.json", params)
         assert r.status_code == 400 and r.json()[0]["code"] == 400

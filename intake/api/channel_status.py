@@ -91,7 +91,9 @@ def orders_changed(*, channel: str, params) -> dict:
         limit = int(params.get("limit") or LIST_LIMIT)
     except (TypeError, ValueError):
         raise _bad("limit", _("应为整数。")) from None
-    if not 1 <= limit <= LIST_MAX or after_id < 0:
+    if not 0 <= after_id < 2**63:
+        raise _bad("after_id", _("after_id 应为上一页 next 给出的编号。"))
+    if not 1 <= limit <= LIST_MAX:
         raise _bad("limit", _("limit 应在 1 到 %(n)d 之间。") % {"n": LIST_MAX})
     cases = selectors.channel_orders_changed(
         channel=channel, since=since, after_id=after_id, limit=limit

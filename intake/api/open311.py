@@ -134,8 +134,13 @@ def _list(request, fmt: str) -> HttpResponse:
             end = _date(params["end_date"], "end_date") if params.get("end_date") else None
             start = _date(params["start_date"], "start_date") if params.get("start_date") else None
             span = dt.timedelta(days=open311.MAX_RANGE_DAYS)
-            end = end or ((start + span) if start else timezone.now())
-            start = start or (end - span)
+            try:
+                end = end or ((start + span) if start else timezone.now())
+                start = start or (end - span)
+            except OverflowError:  # year 9999 + 90 days
+                raise open311.Open311Error(
+                    400, [(400, _("start_date/end_date 超出可表示的时间范围。"))]
+                ) from None
             if end - start > span or start > end:
                 raise open311.Open311Error(
                     400, [(400, _("start_date 与 end_date 的范围不能超过90天。"))]
