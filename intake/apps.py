@@ -15,13 +15,45 @@ class IntakeConfig(AppConfig):
         # The outbox row of a channel's event is written in the event's transaction.
         tasks.connect()
         BEAT_ENTRIES.update(tasks.beat_entries())
+        _register_files_panel()
         _register_personal_data()
+        _register_attachment_targets()
+
+
+def _register_files_panel() -> None:
+    from .evidence.views import case_files_panel
+    from .panels import CasePanel, register_panel
+
+    register_panel(
+        CasePanel(
+            key="files",
+            template="intake/_files_panel.html",
+            context=case_files_panel,
+            order=60,
+        )
+    )
+
+
+def _register_attachment_targets() -> None:
+    from .evidence.registry import register_attachment_target
+    from .models import Case, Party
+
+    register_attachment_target("case", label=_("案件"), model=Case, describe=lambda c: c.number)
+    register_attachment_target(
+        "party",
+        label=_("当事人"),
+        model=Party,
+        describe=lambda p: f"{p.get_role_display()} {p.name}",
+    )
 
 
 def _register_personal_data() -> None:
+    from django.db.models import Q
+
     from luodian_platform.crypto import register_personal_data
 
-    from .models import PURGED_NAME, ChannelOrder, Party
+    from .evidence.services import attachments_purged, purged_name
+    from .models import PERSONAL_KINDS, PURGED_NAME, Attachment, ChannelOrder, Party
 
     register_personal_data(
         Party,
@@ -45,4 +77,12 @@ def _register_personal_data() -> None:
             },
             "latest_payload": None,
         },
+    )
+    # Personal documents (ID copies): the file's own key is cleared and the stored object
+    # deleted (intake/evidence/store.py); the row stays as "a file was here" for the record.
+    register_personal_data(
+        Attachment,
+        purge={"data_key": None, "name": purged_name, "sha256": ""},
+        scope=Q(kind__in=PERSONAL_KINDS),
+        after_purge=attachments_purged,
     )

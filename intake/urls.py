@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import note_views, views
+from .evidence import views as file_views
 
 app_name = "intake"
 
@@ -17,4 +18,7 @@ urlpatterns = [
     path("cases/<int:pk>/receipt/", views.receipt_page, name="receipt"),
     path("parties/<int:pk>/reveal/", views.party_reveal_page, name="party_reveal"),
     path("cases/<int:pk>/act/<slug:name>/", views.case_action_page, name="case_action"),
+    path("cases/<int:pk>/files/", file_views.file_upload, name="file_upload"),
+    path("files/<int:pk>/", file_views.file_download, name="file_download"),
+    path("files/<int:pk>/thumbnail/", file_views.file_thumbnail, name="file_thumbnail"),
 ]

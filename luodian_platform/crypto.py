@@ -235,6 +235,11 @@ class PersonalData:
     audit_redacted: tuple[str, ...] = field(default=())
     # Rows without a case (a walk-in consultation): purged once this date is old enough.
     dated_by: str | None = None
+    # Only these rows hold personal data (e.g. files of the kind "ID copy"); None = all.
+    scope: models.Q | None = None
+    # after_purge(pks): called in the purge's transaction with the rows just purged (e.g. to
+    # delete their stored files once it commits).
+    after_purge: Callable[[list[Any]], None] | None = None
 
     @property
     def encrypted(self) -> list[str]:
@@ -260,6 +265,8 @@ def register_personal_data(
     case_path: str | None = "case",
     audit_redacted: tuple[str, ...] = (),
     dated_by: str | None = None,
+    scope: models.Q | None = None,
+    after_purge: Callable[[list[Any]], None] | None = None,
 ) -> PersonalData:
     """Declare a model's personal data (from the owning app's ``AppConfig.ready()``).
 
@@ -273,6 +280,8 @@ def register_personal_data(
         case_path=case_path,
         audit_redacted=audit_redacted,
         dated_by=dated_by,
+        scope=scope,
+        after_purge=after_purge,
     )
     missing = [n for n in entry.encrypted if n not in entry.purge]
     if case_path is not None and missing:

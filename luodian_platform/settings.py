@@ -262,6 +262,49 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Files: evidence and documents (intake.evidence; README "Configuration") -----------
+# Stored through Django's storage API under the "attachments" alias: the local file system
+# under var/files by default (not a path any URL serves: every download goes through an
+# access-checked view), or S3-compatible object storage when FILES_S3_BUCKET is set.
+FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 10 * 1024 * 1024)
+FILE_MAX_PER_TARGET = env_int("FILE_MAX_PER_TARGET", 20)
+FILE_MAX_PER_CASE = env_int("FILE_MAX_PER_CASE", 200)
+FILES_ROOT = Path(env_str("FILES_ROOT", str(VAR_DIR / "files")))
+FILES_S3_BUCKET = env_str("FILES_S3_BUCKET", "")
+if FILES_S3_BUCKET:
+    _ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": FILES_S3_BUCKET,
+            "endpoint_url": env_str("FILES_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("FILES_S3_REGION", "") or None,
+            "access_key": env_str("FILES_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("FILES_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("FILES_S3_PREFIX", ""),
+            # Path-style addressing works with every S3-compatible server (MinIO, Ceph...).
+            "addressing_style": env_str("FILES_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _ATTACHMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(FILES_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": _ATTACHMENTS_STORAGE,
+}
+
 # --- Celery ----------------------------------------------------------------
 # Default broker needs no server: kombu's filesystem transport under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -18,6 +18,7 @@ class MediationConfig(AppConfig):
 
         mediation_actions.register()
         _register_personal_data()
+        _register_attachment_targets()
 
         from intake.lifecycle import register_before_transition
 
@@ -82,6 +83,39 @@ class MediationConfig(AppConfig):
                 column="side",
             )
         )
+
+
+def _register_attachment_targets() -> None:
+    """Files on session records, agreements (the signed scan) and notices; added by those
+    who may mediate the case (and administrators)."""
+    from django.utils import timezone
+
+    from intake.evidence.registry import register_attachment_target
+    from luodian_platform.roles import Role, user_has_role
+
+    from .models import Agreement, MediationSession, Notice
+    from .services import may_mediate
+
+    def mediates(case, user) -> bool:
+        return user_has_role(user, Role.ADMIN) or may_mediate(case, user)
+
+    register_attachment_target(
+        "session",
+        label=_("调解记录"),
+        model=MediationSession,
+        may_attach=mediates,
+        describe=lambda s: f"{_('调解')} {timezone.localtime(s.starts_at):%Y-%m-%d %H:%M}",
+    )
+    register_attachment_target(
+        "agreement",
+        label=_("调解协议书"),
+        model=Agreement,
+        may_attach=mediates,
+        describe=lambda a: a.number,
+    )
+    register_attachment_target(
+        "notice", label=_("告知书"), model=Notice, may_attach=mediates, describe=lambda n: n.number
+    )
 
 
 def _register_personal_data() -> None:

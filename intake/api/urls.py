@@ -5,6 +5,7 @@ from intake.actions import ACTIONS
 
 from .channel import ChannelBulkView, ChannelOrderStatusView, ChannelOrderView
 from .notes import CaseNotesView, CaseNoteView
+from .files import CaseFilesView, FileDownloadView
 from .views import CaseViewSet, PartyRevealView, action_view
 
 router = SimpleRouter()
@@ -21,6 +22,8 @@ urlpatterns = [
     *router.urls,
     path("cases/<int:pk>/notes/", CaseNotesView.as_view(), name="case-notes"),
     path("cases/<int:pk>/notes/<int:note_id>/", CaseNoteView.as_view(), name="case-note"),
+    path("cases/<int:pk>/files/", CaseFilesView.as_view(), name="case-files"),
+    path("files/<int:pk>/", FileDownloadView.as_view(), name="file-download"),
     path("parties/<int:pk>/reveal/", PartyRevealView.as_view(), name="party-reveal"),
     *[
         path(f"cases/<int:pk>/{name}/", action_view(action).as_view(), name=f"case-{name}")

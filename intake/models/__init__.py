@@ -12,6 +12,7 @@
 | idempotency | keys that make a retried POST /api/cases/ register one case    |
 | notes     | progress notes (办理进展), editable briefly, then corrected by new notes |
 | outbound  | channels' outbound configuration, the outbox and its delivery log       |
+| files     | evidence and documents (attachments) and their download log             |
 
 Every name is importable from ``intake.models`` as before.
 """
@@ -38,6 +39,7 @@ from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_ev
 from .idempotency import IdempotencyKey
 from .notes import ProgressNote
 from .outbound import ChannelOutbound, OutboundAttempt, OutboundDelivery, OutboundEvent
+from .files import PERSONAL_KINDS, Attachment, FileDownload
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
 
@@ -45,9 +47,11 @@ __all__ = [
     "HANDLING_STATES",
     "OPEN_STATES",
     "OUTCOMES_NEEDING_DOCUMENT",
+    "PERSONAL_KINDS",
     "PURGED_NAME",
     "TRANSITION_LABELS",
     "VISIBILITY_EXTENSIONS",
+    "Attachment",
     "Case",
     "CaseCounter",
     "CaseEvent",
@@ -58,6 +62,7 @@ __all__ = [
     "ChannelOutbound",
     "ChannelToken",
     "IdempotencyKey",
+    "FileDownload",
     "OtherProceeding",
     "OutboundAttempt",
     "OutboundDelivery",

@@ -79,6 +79,7 @@ def _collect_labels() -> dict[str, str]:
         "register": _("登记"),
         "receive": _("渠道收单"),
         "channel_resend": _("渠道重复推送(内容有变化)"),
+        "file_upload": _("上传材料"),
     }
     for t in Case._meta.get_field("state").get_all_transitions(Case):
         labels[t.name] = t.custom.get("label", t.name)

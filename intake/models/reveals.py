@@ -24,6 +24,7 @@ class PersonalDataReveal(models.Model):
         VISIT = "visit", _("回访拨号")
         DOCUMENT = "document", _("完整文书")
         LOOKUP = "lookup", _("登记查重")
+        FILE = "file", _("证件材料")
 
     party = models.ForeignKey(
         Party,

@@ -30,7 +30,8 @@ def _rows(entry: PersonalData, cases, cutoff):
     query = Q(**{f"{entry.case_path}__in": cases})
     if entry.dated_by:
         query |= Q(**{f"{entry.case_path}__isnull": True, f"{entry.dated_by}__lt": cutoff})
-    return entry.model.objects.filter(query)
+    rows = entry.model.objects.filter(query)
+    return rows if entry.scope is None else rows.filter(entry.scope)
 
 
 def _purged_value(replacement, obj):
@@ -62,6 +63,8 @@ def purge(*, cutoff: dt.datetime, dry_run: bool = False) -> dict[str, int]:
                 for name, value in new.items():
                     setattr(obj, name, value)
                 obj.save(update_fields=[*names, *index_names])
+            if not dry_run and done and entry.after_purge is not None:
+                entry.after_purge(done)
             if not dry_run and done:
                 redact_history(
                     meta.db_table,
