@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from intake.evidence.views import files_block
 from intake.models import State
 from intake.selectors import case_get, case_list
 from luodian_platform.api.throttles import throttled
@@ -238,6 +239,9 @@ def session_record(request, pk: int, session_pk: int):
             "attended": set(session.parties_attended.values_list("pk", flat=True)),
             "results": session.Result.choices,
             "errors": errors,
+            "files": files_block(
+                request=request, case=case, target_kind="session", target_id=session.pk
+            ),
         },
         status=400 if errors else 200,
     )
@@ -453,6 +457,12 @@ def agreement_page(request, pk: int):
             "jc_window": period("jc_window"),
             "issued": services.issued_document("agreement", agreement.pk),
             "pads": _signature_pads(agreement),
+            "files": files_block(
+                request=request,
+                case=agreement.case,
+                target_kind="agreement",
+                target_id=agreement.pk,
+            ),
         },
     )
 
@@ -522,6 +532,9 @@ def notice_page(request, pk: int):
             "doc": notice,
             "channels": channels,
             "issued": services.issued_document("notice", notice.pk),
+            "files": files_block(
+                request=request, case=notice.case, target_kind="notice", target_id=notice.pk
+            ),
         },
     )
 

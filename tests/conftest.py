@@ -161,6 +161,23 @@ def _real_services_when_required():
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _attachments_in_a_temp_dir(tmp_path_factory):
+    """Files uploaded by tests go to a temporary directory, never to var/files."""
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("attachments")
+    storages = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    with override_settings(STORAGES=storages, FILES_ROOT=root):
+        yield root
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Tests must not see each other's cache (throttle counters, locks): on the CI run the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from intake.models import Case, ChannelOrder, Party
+from intake.models import Attachment, Case, ChannelOrder, Party
 from luodian_platform.crypto import PersonalData, personal_data_registry
 from luodian_platform.models import Department
 from mediation.models import (
@@ -76,7 +76,22 @@ def _legal_service(case):
     )
 
 
+def _attachment(case):
+    # An ID copy's row (its stored bytes are the file tests' concern: tests/test_intake_files.py).
+    return Attachment.objects.create(
+        case=case,
+        target_id=case.pk,
+        kind=Attachment.Kind.ID_COPY,
+        name="x.png",
+        file_type="png",
+        content_type="image/png",
+        size=1,
+        uploaded_by=case.registered_by,
+    )
+
+
 BUILDERS = {
+    Attachment: _attachment,
     Party: _party,
     ChannelOrder: _order,
     Mediator: _mediator,

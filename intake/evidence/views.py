@@ -24,6 +24,7 @@ from ..models import Attachment, Case
 from ..services import REVEAL_ROLES
 from . import services
 from .http import download_response, thumbnail_response
+from .registry import TARGETS
 from .selectors import case_files, upload_targets
 
 
@@ -37,10 +38,14 @@ def files_block(
 ) -> dict:
     """The context of ``intake/_files.html``: the files and, for those who may add files,
     the upload form (with a choice of targets, or one fixed target)."""
+    target = TARGETS.get(target_kind) if target_kind else None
+    can_upload = services.may_attach_files(case, request.user) and (
+        target is None or target.may_attach is None or target.may_attach(case, request.user)
+    )
     return {
         "case": case,
         "rows": case_files(case=case, target_kind=target_kind, target_id=target_id),
-        "can_upload": services.may_attach_files(case, request.user),
+        "can_upload": can_upload,
         "kinds": Attachment.Kind.choices,
         "targets": targets,
         "target": f"{target_kind}:{target_id}" if target_kind else "",
