@@ -401,6 +401,30 @@ class World:
         Visit.objects.filter(case=case).update(assignee=self._followup_officer(foreign))
         return Visit.objects.select_related("case").filter(case=case).order_by("seq").first()
 
+    # --- evidence files --------------------------------------------------------------------
+
+    def _upload(self, foreign: bool, name: str, data: bytes, kind: str):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from intake.evidence.services import attachment_upload
+
+        case = self.obj("case", foreign=foreign)
+        clerk = self._other_clerk() if foreign else self.users["clerk"]
+        attachment, _created = attachment_upload(
+            case_id=case.pk, actor=clerk, upload=SimpleUploadedFile(name, data), kind=kind
+        )
+        return attachment
+
+    def _build_file(self, foreign: bool):
+        from tests import file_samples
+
+        return self._upload(foreign, "劳动合同.pdf", file_samples.pdf(f"合同{foreign}"), "contract")
+
+    def _build_photo(self, foreign: bool):
+        from tests import file_samples
+
+        return self._upload(foreign, "现场照片.png", file_samples.png(), "photo")
+
     def prebuild(self) -> None:
         """Build every ``_build_*`` object, on a 人社局 and a 司法局 case."""
         for name in sorted(dir(self)):
@@ -540,6 +564,22 @@ def _open311_request(w: World) -> dict:
     return {"request_id": case.number, "fmt": "json"}
 
 
+_UPLOADS = itertools.count()
+
+
+def _upload_body() -> dict:
+    """A new PDF each time (the same content twice would be the same file)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import file_samples
+
+    n = next(_UPLOADS)
+    return {
+        "file": SimpleUploadedFile(f"材料{n}.pdf", file_samples.pdf(f"材料{n}")),
+        "kind": "evidence",
+    }
+
+
 def _dept(code: str) -> Builder:
     return lambda w: {"department": code}
 
@@ -609,6 +649,18 @@ MATRIX: dict[str, Rule] = {
         data=lambda w: {"reason": "核实身份"},
     ),
     "api:case-list": api(ROLES, lists=True),
+    # Evidence files: the case's visibility; uploads by those who handle cases (not
+    # supervisors or follow-up officers), personal documents: tests/test_intake_files.py.
+    "intake:file_upload": page(
+        {"clerk", "dispatcher", "officer", "mediator", "admin"},
+        method="post",
+        kwargs=_case,
+        data=lambda w: _upload_body(),
+    ),
+    "intake:file_download": page(SEES_CASE, **_on("file")),
+    "intake:file_thumbnail": page(SEES_CASE, **_on("photo")),
+    "api:case-files": api(SEES_CASE, kwargs=_case),
+    "api:file-download": api(SEES_CASE, **_on("file")),
     "api:case-detail": api(SEES_CASE, kwargs=_case),
     # Progress notes: everyone who sees the case reads them; the handlers and the centre
     # write (POST, tests/test_progress_notes.py); only the author edits, within the window.
@@ -1064,5 +1116,5 @@ def request_as(name: str, rule: Rule, user, world: World, *, idor: bool = False)
         if clients is not None:
             clients[key] = client
     if rule.kind == "api":
-        return getattr(client, rule.method)(url, data, format="json")
+        return getattr(client, rule.method)(url, data, format=rule.api_format)
     return getattr(client, rule.method)(url, data)

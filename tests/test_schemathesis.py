@@ -42,6 +42,7 @@ KINDS = {
     "/api/corrections/": "correction",
     "/api/court-referrals/": "referral",
     "/api/legal-services/": "legal_aid",
+    "/api/files/": "file",
 }
 _turn = itertools.count()
 
