@@ -21,6 +21,7 @@ from intake.models import Attachment, Case, CaseEvent, FileDownload, PersonalDat
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 from . import file_samples as samples
+from .conftest import requires_postgres
 from .test_mediation_flow import accepted_case, agreement_kwargs, luo  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -522,3 +523,34 @@ def test_a_refused_page_upload_says_why_and_stores_nothing(make_case, clerk, cli
     )
     assert "内容却是 PNG" in response.content.decode()
     assert stored_files(files_root) == []
+
+
+# --- a retry racing the first attempt (PostgreSQL row locks) ----------------------------
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_five_simultaneous_retries_of_one_upload_store_one_file(make_case, clerk, files_root):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    case = make_case()
+    data = samples.pdf("同时重试")
+    barrier = threading.Barrier(5)
+
+    def attempt(_i):
+        try:
+            barrier.wait()
+            attachment, created = add(case, clerk, "合同.pdf", data, client_key="retry-1")
+            return attachment.pk, created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(attempt, range(5)))
+    assert len({pk for pk, _created in results}) == 1
+    assert [created for _pk, created in results].count(True) == 1
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert len(stored_files(files_root)) == 1  # the losers deleted their objects
