@@ -554,3 +554,33 @@ def test_five_simultaneous_retries_of_one_upload_store_one_file(make_case, clerk
     assert [created for _pk, created in results].count(True) == 1
     assert Attachment.objects.filter(case=case).count() == 1
     assert len(stored_files(files_root)) == 1  # the losers deleted their objects
+
+
+@pytest.mark.parametrize("target", ["party:abc", "party:99999999999999999999999", "nonsense:1"])
+def test_a_page_upload_to_a_bad_target_says_why(target, make_case, clerk, client, files_root):
+    case = make_case()
+    client.force_login(clerk)
+    response = client.post(
+        reverse("intake:file_upload", args=[case.pk]),
+        {"file": upload("合同.pdf", samples.pdf()), "kind": "contract", "target": target},
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "不存在" in html or "不能向该类对象上传材料" in html
+    assert stored_files(files_root) == [] and not Attachment.objects.exists()
+
+
+def test_an_api_upload_with_a_bad_target_id_is_a_400(make_case, clerk, api):
+    case = make_case()
+    response = api(clerk).post(
+        f"/api/cases/{case.pk}/files/",
+        {
+            "file": upload("合同.pdf", samples.pdf()),
+            "kind": "contract",
+            "target_kind": "party",
+            "target_id": "99999999999999999999999",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and "target_id" in response.json()["error"]["fields"]

@@ -67,7 +67,9 @@ class FileUploadInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
     kind = serializers.ChoiceField(choices=Attachment.Kind.choices)
     target_kind = serializers.CharField(required=False, default="case", max_length=20)
-    target_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    target_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=2**63 - 1
+    )
     client_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
 
     def validate_target_kind(self, value: str) -> str:

@@ -82,6 +82,8 @@ def file_upload(request, pk: int):
         target_id = int(id_part)
     except ValueError:
         target_id = -1
+    if not 0 < target_id < 2**63:
+        target_id = -1  # no such object (and nothing the database cannot hold)
     try:
         attachment, created = services.attachment_upload(
             case_id=pk,
@@ -93,11 +95,11 @@ def file_upload(request, pk: int):
             client_key=request.POST.get("client_key", ""),
         )
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status == 404 and not Case.objects.visible_to(request.user).filter(pk=pk).exists():
             raise Http404 from exc
         if exc.status == 403:
             raise PermissionDenied from exc
-        messages.error(request, exc.message)
+        messages.error(request, exc.message)  # incl. an object not on this case
         return _back(request, pk)
     if created:
         messages.success(request, _("已上传「%(name)s」。") % {"name": attachment.name})
