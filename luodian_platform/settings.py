@@ -270,6 +270,12 @@ FILE_MAX_BYTES = env_int("FILE_MAX_BYTES", 10 * 1024 * 1024)
 FILE_MAX_PER_TARGET = env_int("FILE_MAX_PER_TARGET", 20)
 FILE_MAX_PER_CASE = env_int("FILE_MAX_PER_CASE", 200)
 FILES_ROOT = Path(env_str("FILES_ROOT", str(VAR_DIR / "files")))
+# A file part over FILE_MAX_BYTES is dropped while the body is read (luodian_platform/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "luodian_platform.uploads.FileSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILES_S3_BUCKET = env_str("FILES_S3_BUCKET", "")
 if FILES_S3_BUCKET:
     _ATTACHMENTS_STORAGE = {

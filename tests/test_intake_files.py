@@ -584,3 +584,25 @@ def test_an_api_upload_with_a_bad_target_id_is_a_400(make_case, clerk, api):
         format="multipart",
     )
     assert response.status_code == 400 and "target_id" in response.json()["error"]["fields"]
+
+
+def test_an_oversized_upload_is_dropped_while_reading_and_refused_in_chinese(
+    make_case, clerk, api, client, settings, files_root
+):
+    settings.FILE_MAX_BYTES = 64 * 1024
+    case = make_case()
+    big = samples.pdf() + b"0" * (200 * 1024)
+    response = api(clerk).post(
+        f"/api/cases/{case.pk}/files/",
+        {"file": upload("大.pdf", big), "kind": "evidence"},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "文件过大" in response.json()["error"]["message"]
+    client.force_login(clerk)
+    page = client.post(
+        reverse("intake:file_upload", args=[case.pk]),
+        {"file": upload("大.pdf", big), "kind": "evidence"},
+        follow=True,
+    )
+    assert "文件过大" in page.content.decode()
+    assert stored_files(files_root) == [] and not Attachment.objects.exists()

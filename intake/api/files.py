@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from intake.evidence.http import download_response
 from intake.evidence.registry import TARGETS
 from intake.evidence.selectors import case_files
-from intake.evidence.services import attachment_open, attachment_upload
+from intake.evidence.services import attachment_open, attachment_upload, too_large
 from intake.models import Attachment, Case
+from luodian_platform.uploads import upload_too_large
 
 
 class FileSerializer(serializers.Serializer):
@@ -127,6 +128,8 @@ class CaseFilesView(APIView):
     )
     def post(self, request, pk: int):
         case = self._case(request, pk)
+        if upload_too_large(request._request):
+            raise too_large()
         inp = FileUploadInput(data=request.data)
         inp.is_valid(raise_exception=True)
         data = inp.validated_data

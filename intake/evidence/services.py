@@ -58,6 +58,14 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f}"
 
 
+def too_large() -> ServiceError:
+    limit = settings.FILE_MAX_BYTES
+    return ServiceError(
+        _("文件过大,单个文件上限为 %(max)s MB。") % {"max": _mb(limit)},
+        fields={"file": _("文件超过 %(max)s MB。") % {"max": _mb(limit)}},
+    )
+
+
 def _read(upload) -> bytes:
     limit = settings.FILE_MAX_BYTES
     if upload is None:
@@ -74,10 +82,7 @@ def _read(upload) -> bytes:
     if not data:
         raise ServiceError(_("文件是空的(0 字节),不能上传。"), fields={"file": _("文件是空的。")})
     if len(data) > limit:
-        raise ServiceError(
-            _("文件过大,单个文件上限为 %(max)s MB。") % {"max": _mb(limit)},
-            fields={"file": _("文件超过 %(max)s MB。") % {"max": _mb(limit)}},
-        )
+        raise too_large()
     return data
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import ServiceError
 from luodian_platform.roles import user_has_role
+from luodian_platform.uploads import upload_too_large
 
 from ..models import Attachment, Case
 from ..services import REVEAL_ROLES
@@ -85,6 +86,8 @@ def file_upload(request, pk: int):
     if not 0 < target_id < 2**63:
         target_id = -1  # no such object (and nothing the database cannot hold)
     try:
+        if upload_too_large(request):
+            raise services.too_large()
         attachment, created = services.attachment_upload(
             case_id=pk,
             actor=request.user,
