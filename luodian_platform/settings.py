@@ -255,8 +255,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a "kind"; the progress note's gets its own schema name.
+    # Several models have a "kind"; each choice set gets its own schema name.
     "ENUM_NAME_OVERRIDES": {
+        "AttachmentKindEnum": "intake.models.files.Attachment.Kind",
         "PartyKindEnum": "intake.models.parties.Party.Kind",
         "ProgressNoteKindEnum": "intake.models.notes.ProgressNote.Kind",
     },
