@@ -608,3 +608,11 @@ def test_an_oversized_upload_is_dropped_while_reading_and_refused_in_chinese(
     )
     assert "文件过大" in page.content.decode()
     assert stored_files(files_root) == [] and not Attachment.objects.exists()
+
+
+def test_an_archived_case_takes_no_new_files(make_case, clerk, files_root):
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(state="archived")  # fixture shortcut
+    with pytest.raises(Conflict, match="已归档"):
+        add(case, clerk)
+    assert stored_files(files_root) == []

@@ -25,7 +25,7 @@ from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
 from ..lifecycle import lock_visible_case
-from ..models import PERSONAL_KINDS, Attachment, Case, CaseEvent, FileDownload
+from ..models import PERSONAL_KINDS, Attachment, Case, CaseEvent, FileDownload, State
 from ..services import REVEAL_ROLES, _reveal_reason, reveal_log
 from . import sniff, store
 from .registry import TARGETS
@@ -169,6 +169,12 @@ def attachment_upload(
         raise NotFound(_("案件不存在或您无权查看。"))
     if not may_attach_files(case, actor):
         raise NotAllowed(_("您的角色不能为案件上传材料。"))
+    if case.state == State.ARCHIVED:
+        # The archive is the closed record; material that comes later reopens the case.
+        raise Conflict(
+            _("案件已归档,不能再上传材料。如有新材料,请先重新办理(重办)。"),
+            code="illegal_state",
+        )
     target = TARGETS.get(target_kind or "case")
     if target is None:
         raise ServiceError(
