@@ -616,3 +616,11 @@ def test_an_archived_case_takes_no_new_files(make_case, clerk, files_root):
     with pytest.raises(Conflict, match="已归档"):
         add(case, clerk)
     assert stored_files(files_root) == []
+
+
+def test_a_file_missing_from_storage_is_a_clear_404_not_a_500(make_case, clerk, api, files_root):
+    attachment, _ = add(make_case(), clerk)
+    (files_root / attachment.stored_name).unlink()
+    response = api(clerk).get(f"/api/files/{attachment.pk}/")
+    assert response.status_code == 404
+    assert "存储中找不到" in response.json()["error"]["message"]

@@ -10,6 +10,7 @@ the same target) returns the file already stored, with ``created`` false.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from ..models import PERSONAL_KINDS, Attachment, Case, CaseEvent, FileDownload, 
 from ..services import REVEAL_ROLES, _reveal_reason, reveal_log
 from . import sniff, store
 from .registry import TARGETS
+
+logger = logging.getLogger("luodian.files")
 
 # Roles that add files to a case they see. Supervisors read; follow-up officers record
 # their calls on the visit.
@@ -298,9 +301,16 @@ def attachment_open(*, attachment_id: int, actor, reason: str = "") -> OpenedFil
         if not user_has_role(actor, *REVEAL_ROLES):
             raise NotAllowed(_("您的角色不能查看证件类材料。"))
         reason = _reveal_reason(reason)
-        opened.content = store.read(attachment.stored_name, attachment.data_key)
-    else:
-        opened.handle = store.open_plain(attachment.stored_name)
+    try:
+        if attachment.personal:
+            opened.content = store.read(attachment.stored_name, attachment.data_key)
+        else:
+            opened.handle = store.open_plain(attachment.stored_name)
+    except OSError:
+        logger.error("stored object missing for attachment %s", attachment.pk)
+        raise NotFound(
+            _("文件内容在存储中找不到,请联系系统管理员。"), code="file_missing"
+        ) from None
     with transaction.atomic():
         FileDownload.objects.create(attachment=attachment, actor=actor)
         if attachment.personal:
