@@ -624,3 +624,24 @@ def test_a_file_missing_from_storage_is_a_clear_404_not_a_500(make_case, clerk, 
     response = api(clerk).get(f"/api/files/{attachment.pk}/")
     assert response.status_code == 404
     assert "存储中找不到" in response.json()["error"]["message"]
+
+
+def test_orphan_objects_are_found_and_removed_but_young_and_known_ones_stay(
+    make_case, clerk, files_root, capsys
+):
+    import time
+
+    from intake.evidence import store
+
+    case = make_case()
+    known, _ = add(case, clerk)
+    old_orphan = store.put(store.new_name(case.pk), b"left by a killed process")
+    young_orphan = store.put(store.new_name(case.pk), b"an upload still in flight")
+    two_hours_ago = time.time() - 7200
+    for name in (old_orphan, known.stored_name):
+        os.utime(files_root / name, (two_hours_ago, two_hours_ago))
+    call_command("files_orphans")
+    assert old_orphan in capsys.readouterr().out
+    assert len(stored_files(files_root)) == 3  # listing deletes nothing
+    call_command("files_orphans", delete=True)
+    assert stored_files(files_root) == sorted([known.stored_name, young_orphan])

@@ -176,3 +176,17 @@ def test_the_environment_selects_s3_storage():
         timeout=120,
     ).stdout.split()
     assert out == ["S3Storage", "county-files", "luodian", "http://127.0.0.1:9"]
+
+
+def test_orphan_objects_in_the_bucket_are_found_and_removed(bucket, make_case, clerk, capsys):
+    case = make_case()
+    known, _ = services.attachment_upload(
+        case_id=case.pk,
+        actor=clerk,
+        upload=SimpleUploadedFile("合同.pdf", samples.pdf()),
+        kind="contract",
+    )
+    bucket.put_object(Bucket=BUCKET, Key=f"cases/{case.pk}/deadbeef", Body=b"orphan")
+    call_command("files_orphans", delete=True, older_than_hours=0)
+    assert f"cases/{case.pk}/deadbeef" in capsys.readouterr().out
+    assert keys(bucket) == [known.stored_name]
