@@ -645,3 +645,27 @@ def test_orphan_objects_are_found_and_removed_but_young_and_known_ones_stay(
     assert len(stored_files(files_root)) == 3  # listing deletes nothing
     call_command("files_orphans", delete=True)
     assert stored_files(files_root) == sorted([known.stored_name, young_orphan])
+
+
+def test_the_notice_page_takes_its_own_files(accepted_case, officer, officer2, client):  # noqa: F811
+    from mediation import services as mediation
+
+    case = accepted_case()
+    notice = mediation.notice_record(case_id=case.pk, actor=officer, reason="被申请人拒绝调解")
+    client.force_login(officer)
+    page = reverse("mediation:notice", args=[notice.pk])
+    response = client.post(
+        reverse("intake:file_upload", args=[case.pk]),
+        {
+            "file": upload("告知书签收回执.pdf", samples.pdf("回执")),
+            "kind": "signed_scan",
+            "target": f"notice:{notice.pk}",
+            "next": page,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == page
+    scan = Attachment.objects.get(case=case)
+    assert (scan.target_kind, scan.target_id) == ("notice", notice.pk)
+    assert "告知书签收回执.pdf" in client.get(page).content.decode()
+    client.force_login(officer2)
+    assert client.get(reverse("intake:file_download", args=[scan.pk])).status_code == 404
