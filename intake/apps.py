@@ -35,8 +35,11 @@ def _register_files_panel() -> None:
 
 
 def _register_attachment_targets() -> None:
+    from django.utils import timezone
+
     from .evidence.registry import register_attachment_target
-    from .models import Case, Party
+    from .models import Case, Party, ProgressNote
+    from .notes import may_write_notes
 
     register_attachment_target("case", label=_("案件"), model=Case, describe=lambda c: c.number)
     register_attachment_target(
@@ -44,6 +47,17 @@ def _register_attachment_targets() -> None:
         label=_("当事人"),
         model=Party,
         describe=lambda p: f"{p.get_role_display()} {p.name}",
+    )
+    # Files on a progress note (a photo of the site visit, the letter sent): whoever may
+    # write notes on the case.
+    register_attachment_target(
+        "note",
+        label=_("办理进展"),
+        model=ProgressNote,
+        may_attach=lambda case, user: may_write_notes(user),
+        describe=lambda n: (
+            f"{n.get_kind_display()} {timezone.localtime(n.happened_at):%Y-%m-%d %H:%M}"
+        ),
     )
 
 

@@ -669,3 +669,29 @@ def test_the_notice_page_takes_its_own_files(accepted_case, officer, officer2, c
     assert "告知书签收回执.pdf" in client.get(page).content.decode()
     client.force_login(officer2)
     assert client.get(reverse("intake:file_download", args=[scan.pk])).status_code == 404
+
+
+def test_files_go_on_a_progress_note_and_the_case_page_offers_it(
+    accepted_case,  # noqa: F811
+    officer,
+    client,
+):
+    from intake.evidence.selectors import upload_targets
+    from intake.notes import note_add
+
+    case = accepted_case()
+    note = note_add(case_id=case.pk, actor=officer, kind="visit", text="到工地走访,拍照取证。")
+    photo, created = add(
+        case,
+        officer,
+        "走访照片.jpg",
+        samples.jpeg(),
+        kind="photo",
+        target_kind="note",
+        target_id=note.pk,
+    )
+    assert created and (photo.target_kind, photo.target_id) == ("note", note.pk)
+    assert f"note:{note.pk}" in dict(upload_targets(case))
+    client.force_login(officer)
+    html = client.get(reverse("intake:case_detail", args=[case.pk])).content.decode()
+    assert "走访照片.jpg" in html and "办理进展:走访" in html

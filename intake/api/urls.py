@@ -4,8 +4,8 @@ from rest_framework.routers import SimpleRouter
 from intake.actions import ACTIONS
 
 from .channel import ChannelBulkView, ChannelOrderStatusView, ChannelOrderView
-from .notes import CaseNotesView, CaseNoteView
 from .files import CaseFilesView, FileDownloadView
+from .notes import CaseNotesView, CaseNoteView
 from .views import CaseViewSet, PartyRevealView, action_view
 
 router = SimpleRouter()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from ..models import Attachment, Case, Party
+from ..models import Attachment, Case, Party, ProgressNote
 from .registry import TARGETS
 
 
@@ -66,10 +66,14 @@ def case_files(
 
 
 def upload_targets(case: Case) -> list[tuple[str, str]]:
-    """(value, label) of what the case page's upload form can attach to: the case and
-    each of its parties (the mediation pages attach to their own object)."""
+    """(value, label) of what the case page's upload form can attach to: the case, each of
+    its parties and its progress notes (the mediation pages attach to their own object)."""
     out = [(f"case:{case.pk}", str(TARGETS["case"].label))]
     label = str(TARGETS["party"].label)
     for party in Party.objects.filter(case=case).order_by("pk"):
         out.append((f"party:{party.pk}", f"{label}:{party.get_role_display()} {party.name}"))
+    notes = TARGETS.get("note")
+    if notes is not None:
+        for note in ProgressNote.objects.filter(case=case).order_by("happened_at", "pk"):
+            out.append((f"note:{note.pk}", f"{notes.label}:{notes.describe(note)}"))
     return out

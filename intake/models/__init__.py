@@ -36,10 +36,10 @@ from .choices import (
     State,
 )
 from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
+from .files import PERSONAL_KINDS, Attachment, FileDownload
 from .idempotency import IdempotencyKey
 from .notes import ProgressNote
 from .outbound import ChannelOutbound, OutboundAttempt, OutboundDelivery, OutboundEvent
-from .files import PERSONAL_KINDS, Attachment, FileDownload
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
 
@@ -61,8 +61,8 @@ __all__ = [
     "ChannelOrder",
     "ChannelOutbound",
     "ChannelToken",
-    "IdempotencyKey",
     "FileDownload",
+    "IdempotencyKey",
     "OtherProceeding",
     "OutboundAttempt",
     "OutboundDelivery",
