@@ -265,6 +265,8 @@ class Satisfaction(models.TextChoices):
 
 
 POSITIVE_SATISFACTION = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+# The seq of a round's citizen evaluation (plans number their visits from 1).
+CITIZEN_SEQ = 0
 
 
 class Visit(models.Model):
@@ -277,8 +279,18 @@ class Visit(models.Model):
         UNREACHABLE = "unreachable", _("无法联系")
         CANCELLED = "cancelled", _("已取消")
 
+    class Source(models.TextChoices):
+        CALL = "call", _("回访员回访")
+        CITIZEN = "citizen", _("当事人网上评价")
+
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("案件")
+    )
+    # A round's own evaluation by the applicant (signed SMS link, issue 21) is a visit of
+    # that round with seq 0 (CITIZEN_SEQ): the unique (case, round, seq) makes it one per
+    # round, and it counts in the evaluation as a platform visit (followup.method).
+    source = models.CharField(
+        _("评价来源"), max_length=8, choices=Source.choices, default=Source.CALL
     )
     round = models.PositiveSmallIntegerField(_("轮次"), default=0)
     seq = models.PositiveSmallIntegerField(_("序号"), default=1)

@@ -35,6 +35,7 @@ from luodian_platform.workcal import Unit, WorkCalendar, local_date, local_tz
 
 from . import tasks, worksteps
 from .models import (
+    CITIZEN_SEQ,
     POSITIVE_SATISFACTION,
     AssignmentCursor,
     CourtFiling,
@@ -157,9 +158,18 @@ def _cancel_open_visits(case: Case) -> None:
     )
 
 
-def case_reopen(*, case_id: int, actor, reason: str, expected_version: int | None = None) -> Case:
+def case_reopen(
+    *,
+    case_id: int,
+    actor,
+    reason: str,
+    expected_version: int | None = None,
+    on_behalf: str = "",
+) -> Case:
     """重办: back to the same department with a new deadline and the reason. The round's
-    remaining visits are cancelled; closing again schedules the next round's."""
+    remaining visits are cancelled; closing again schedules the next round's.
+    ``on_behalf="citizen"`` (no actor): the applicant's own evaluation through a signed link
+    (``intake.lifecycle.run_transition``)."""
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("重办必须说明理由。"), fields={"reason": _("请填写重办理由。")})
@@ -196,6 +206,7 @@ def case_reopen(*, case_id: int, actor, reason: str, expected_version: int | Non
         note=reason,
         payload=payload,
         after=after,
+        on_behalf=on_behalf,
     )
 
 
@@ -267,6 +278,67 @@ def visit_record(
             )
             visit.led_to_rework = True
         visit.save()
+    return visit
+
+
+def citizen_evaluation_record(
+    *,
+    case_id: int,
+    round: int,
+    satisfaction: str,
+    agreement_performed: bool | None = None,
+    comments: str = "",
+) -> Visit:
+    """The applicant's own evaluation of a closed round (满意 / 基本满意 / 不满意, whether the
+    agreement was performed), from a signed single-use link the caller has verified. It is
+    recorded as a done visit of that round (``source=citizen``, seq ``CITIZEN_SEQ``: one per
+    round by the unique constraint) and has the same consequence as a visit's result:
+    不满意 or not performed → 重办 (``case_reopen`` on behalf of the citizen)."""
+    comments = (comments or "").strip()
+    if satisfaction not in Satisfaction.values:
+        raise ServiceError(
+            _("请选择满意度。"), fields={"satisfaction": _("请选择满意、基本满意或不满意。")}
+        )
+    if len(comments) > 500:
+        raise ServiceError(_("意见过长。"), fields={"comments": _("意见请不要超过500字。")})
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if case is None:
+            raise NotFound(_("案件不存在。"))
+        if case.rework_count != round or case.state not in (State.CLOSED, State.ARCHIVED):
+            raise Conflict(
+                _("该案件已重新办理或尚未办结,此评价链接已失效。"), code="evaluation_stale"
+            )
+        if Visit.objects.filter(case=case, round=round, seq=CITIZEN_SEQ).exists():
+            raise Conflict(_("您已评价过本次办理结果,感谢您的反馈。"), code="evaluated")
+        visit = Visit.objects.create(
+            case=case,
+            round=round,
+            seq=CITIZEN_SEQ,
+            source=Visit.Source.CITIZEN,
+            due_date=local_date(now),
+            status=Visit.Status.DONE,
+            max_attempts=0,
+            satisfaction=satisfaction,
+            agreement_performed=agreement_performed,
+            comments=comments,
+            completed_at=now,
+        )
+        if satisfaction == Satisfaction.DISSATISFIED or agreement_performed is False:
+            reason = (
+                _("当事人网上评价不满意")
+                if satisfaction == Satisfaction.DISSATISFIED
+                else _("当事人反映协议未履行")
+            )
+            case_reopen(
+                case_id=case.pk,
+                actor=None,
+                reason=f"{reason}:{comments}" if comments else str(reason),
+                on_behalf="citizen",
+            )
+            visit.led_to_rework = True
+            visit.save(update_fields=["led_to_rework"])
     return visit
 
 

@@ -103,16 +103,30 @@ def run_transition(
     payload: dict[str, Any] | None = None,
     before: Callable[[Case], None] | None = None,
     after: Callable[[Case], None] | None = None,
+    on_behalf: str = "",
 ) -> Case:
     """Perform transition ``name`` on case ``case_id`` for ``actor``.
 
     ``kwargs`` may be a callable taking the locked case (to compute values such as a
     deadline from the locked row). ``before`` runs checks on the locked case and may raise;
     ``after`` writes related rows inside the same transaction.
+
+    ``on_behalf`` (with ``actor=None``) names a party acting through a signed, single-use
+    link (``"citizen"``: an applicant's 不满意 evaluation starts 重办). The caller has
+    verified the link, which is the authorisation; staff visibility and role checks do not
+    apply to a citizen, every other check (state, conditions, version) does, and the audit
+    trail and the event log record the label instead of a user.
     """
+    trusted = bool(on_behalf) and actor is None
+    label = on_behalf if trusted else (actor if actor is not None else "system")
     # The audit trail attributes the row changes to the actor, also outside a request.
-    with transaction.atomic(), acting_as(actor if actor is not None else "system"):
-        case = lock_visible_case(case_id, actor)
+    with transaction.atomic(), acting_as(label):
+        if trusted:
+            case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+            if case is None:
+                raise NotFound(_("案件不存在或您无权查看。"))
+        else:
+            case = lock_visible_case(case_id, actor)
         if expected_version is not None and case.version != expected_version:
             raise Conflict(
                 _("此案件刚刚被他人修改(现为「%(state)s」),请刷新页面后再操作。")
@@ -127,7 +141,7 @@ def run_transition(
                 str(CONDITION_MESSAGES.get(name, illegal_message(case, name, actor))),
                 code="condition_failed",
             )
-        if not has_transition_perm(method, actor):
+        if not trusted and not has_transition_perm(method, actor):
             raise NotAllowed(
                 _("您没有权限对该案件执行「%(action)s」。")
                 % {"action": TRANSITION_LABELS.get(name, name)}
@@ -148,7 +162,7 @@ def run_transition(
             to_state=case.state,
             actor=actor if getattr(actor, "pk", None) else None,
             note=note,
-            payload=payload or {},
+            payload={**(payload or {}), **({"on_behalf": on_behalf} if trusted else {})},
         )
         for hook in AFTER_TRANSITION.get(name, []):
             hook(case, event)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import NotFound
@@ -22,6 +23,7 @@ from luodian_platform.api.pagination import CasePagination
 from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Category, Department, Township
+from luodian_platform.qr import public_url, qr_svg
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.validators import normalize_id_number, normalize_phone
 from luodian_platform.views import role_required
@@ -364,6 +366,9 @@ def receipt_page(request, pk: int):
     case = case_get(user=request.user, pk=pk)
     if case is None:
         raise Http404
+    # The QR code opens the citizens' progress lookup with the number filled in (the
+    # citizen app's public page, named by URL only: intake imports nothing downstream).
+    lookup = public_url(reverse("citizen:lookup") + "?" + urlencode({"case": case.number}))
     return render(
         request,
         "intake/receipt.html",
@@ -372,6 +377,8 @@ def receipt_page(request, pk: int):
             "parties": case.parties.all(),
             "expected": expected_time(case),
             "next_steps": next_steps(case),
+            "lookup_url": lookup,
+            "lookup_qr": qr_svg(lookup, title=_("扫码查询办理进度")),
         },
     )
 

@@ -69,6 +69,17 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 COUNTY_CODE = env_str("COUNTY_CODE", "LD")
 COUNTY_NAME = env_str("COUNTY_NAME", "罗甸县")
 HALL_PHONE = env_str("HALL_PHONE", "0854-7611234")
+# Public address of the site: the QR code on receipts and the links in citizens' SMS.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The citizen's side (citizen app, docs/citizen.md): lookups per address per 10 minutes;
+# failed checks per case number per hour before that number is locked for the hour; SMS
+# codes (valid minutes, wrong tries, codes per phone and per address per hour).
+CITIZEN_LOOKUPS_PER_IP = env_int("CITIZEN_LOOKUPS_PER_IP", 30)
+CITIZEN_LOOKUP_FAILURES = env_int("CITIZEN_LOOKUP_FAILURES", 5)
+CITIZEN_CODE_MINUTES = env_int("CITIZEN_CODE_MINUTES", 10)
+CITIZEN_CODE_MAX_TRIES = env_int("CITIZEN_CODE_MAX_TRIES", 5)
+CITIZEN_CODES_PER_PHONE_HOUR = env_int("CITIZEN_CODES_PER_PHONE_HOUR", 5)
+CITIZEN_CODES_PER_IP_HOUR = env_int("CITIZEN_CODES_PER_IP_HOUR", 20)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +101,9 @@ INSTALLED_APPS = [
     "dispatch",
     "mediation",
     "followup",
+    # The citizen's side (issue 21): public lookup, online application, evaluation and
+    # confirmations; downstream of every case app.
+    "citizen",
     # The audit trail (issue 9): its table is written by database triggers, see audit.py.
     "audit",
 ]

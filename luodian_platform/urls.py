@@ -36,4 +36,6 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("followup/", include("followup.urls")),
     path("audit/", include("audit.urls")),
+    # Public pages for citizens (no login): lookup, online application, signed links.
+    path("citizen/", include("citizen.urls")),
 ]

@@ -11,7 +11,7 @@ from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
 # Upstream first. An app may import only apps at or before its own position.
-LAYERS = ["luodian_platform", "audit", "intake", "dispatch", "mediation", "followup"]
+LAYERS = ["luodian_platform", "audit", "intake", "dispatch", "mediation", "followup", "citizen"]
 
 
 def _module_name(path: Path) -> str:

@@ -23,7 +23,7 @@ class ChannelToken(models.Model):
     channel = models.CharField(
         _("渠道"),
         max_length=20,
-        choices=[c for c in Channel.choices if c[0] != Channel.WALK_IN],
+        choices=[c for c in Channel.choices if c[0] not in (Channel.WALK_IN, Channel.ONLINE)],
     )
     name = models.CharField(_("名称"), max_length=100)
     token_hash = models.CharField(

@@ -40,6 +40,8 @@ class Channel(models.TextChoices):
     PINGAN_APP = "pingan_app", _("平安贵州APP")
     SCREENING = "screening", _("部门排查")
     COURT = "court", _("法院委派")
+    # The citizen's own application from a phone (citizen app, issue 21).
+    ONLINE = "online", _("网上申请")
 
 
 class RiskLevel(models.TextChoices):

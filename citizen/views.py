@@ -1,0 +1,165 @@
+"""Public pages of the citizen's side. No login; every page is safe for anyone to open:
+a lookup shows a case only against its check, a link page only with its signature."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from intake.models import Case
+from luodian_platform.errors import Conflict, ServiceError
+from luodian_platform.qr import public_url, qr_svg
+from mediation.models import AgreementTerm
+
+from . import links
+from .forms import ApplicationForm, EvaluationForm, LookupForm
+from .lookup import lookup
+from .models import LookupAttempt
+from .selectors import progress_for
+from .services import citizen_evaluate, online_application_submit, phone_code_send
+
+# One text for "no such case" and "wrong check" (the same status too).
+NO_MATCH = _("未查询到匹配的案件。请核对案件编号和申请人手机号后四位。")
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def lookup_url(number: str) -> str:
+    return public_url(reverse("citizen:lookup") + "?" + urlencode({"case": number}))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup_page(request):
+    """进度查询. The result is the answer to the POST (nothing in the URL or the session)."""
+    if request.method == "GET":
+        form = LookupForm(initial={"case": (request.GET.get("case") or "")[:40]})
+        return render(request, "citizen/lookup.html", {"form": form})
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "citizen/lookup.html", {"form": form}, status=400)
+    result = lookup(
+        number=form.cleaned_data["case"], check=form.cleaned_data["check"], ip=_ip(request)
+    )
+    Outcome = LookupAttempt.Outcome
+    if result.outcome == Outcome.FOUND:
+        return render(request, "citizen/progress.html", {"progress": progress_for(result.case)})
+    if result.outcome == Outcome.NO_MATCH:
+        error, status = NO_MATCH, 400
+    elif result.outcome == Outcome.LOCKED:
+        error, status = _("该编号查询失败次数过多,已暂停查询1小时。如需帮助,请拨打服务电话。"), 429
+    else:
+        error, status = _("查询过于频繁,请10分钟后再试。"), 429
+    form = LookupForm(initial={"case": form.cleaned_data["case"]})
+    return render(request, "citizen/lookup.html", {"form": form, "error": error}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def apply_page(request):
+    """网上申请: fill in, get the SMS code (a submit button, no JavaScript needed), submit."""
+    if request.method == "GET":
+        form = ApplicationForm(initial={"form_token": secrets.token_hex(16)})
+        return render(request, "citizen/apply.html", {"form": form})
+    form = ApplicationForm(request.POST)
+    context = {"form": form, "code_sent": bool(request.POST.get("code_sent"))}
+    if not form.is_valid():
+        return render(request, "citizen/apply.html", context, status=400)
+    data = form.case_input()
+    try:
+        if request.POST.get("action") == "send_code":
+            from intake.services import case_input_clean
+
+            case_input_clean(data)  # refuse a bad form before spending an SMS
+            context["masked"] = phone_code_send(phone=data.parties[0].phone, ip=_ip(request))
+            context["code_sent"] = True
+            return render(request, "citizen/apply.html", context)
+        case = online_application_submit(
+            form_token=form.cleaned_data["form_token"],
+            data=data,
+            code=form.cleaned_data.get("code", ""),
+            ip=_ip(request),
+        )
+    except ServiceError as exc:
+        form.put_errors(exc.fields)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        return render(request, "citizen/apply.html", context, status=exc.status)
+    # Post/redirect/get: a reload does not post again; the page needs its signed token.
+    return redirect("citizen:applied", token=links.make_token("applied", n=case.number))
+
+
+@never_cache
+def applied_page(request, token: str):
+    try:
+        link = links.read("applied", token)
+    except ServiceError as exc:
+        return _link_error(request, exc)
+    number = str(link.data.get("n", ""))
+    url = lookup_url(number)
+    return render(
+        request,
+        "citizen/applied.html",
+        {"number": number, "lookup_url": url, "qr": qr_svg(url, title=_("进度查询二维码"))},
+    )
+
+
+def _link_error(request, exc: ServiceError) -> HttpResponse:
+    return render(request, "citizen/link_error.html", {"message": exc.message}, status=exc.status)
+
+
+def _has_terms(case_id: int) -> bool:
+    return AgreementTerm.objects.filter(
+        agreement__case_id=case_id, agreement__effective_at__isnull=False
+    ).exists()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def evaluate_page(request, token: str):
+    """评价: the signed link from the SMS sent when the case was closed."""
+    try:
+        link = links.read("evaluate", token)
+    except ServiceError as exc:
+        return _link_error(request, exc)
+    case = Case.objects.select_related("category").filter(pk=link.data.get("c")).first()
+    if case is None:
+        raise Http404
+    if links.is_used(link):
+        return _link_error(request, Conflict(_("您已评价过本次办理结果,感谢您的反馈。")))
+    with_agreement = _has_terms(case.pk)
+    form = EvaluationForm(request.POST or None, with_agreement=with_agreement)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                visit = citizen_evaluate(
+                    token=token,
+                    satisfaction=form.cleaned_data["satisfaction"],
+                    agreement_performed=form.cleaned_data.get("agreement_performed"),
+                    comments=form.cleaned_data["comments"],
+                )
+            except ServiceError as exc:
+                if exc.fields:
+                    for key, message in exc.fields.items():
+                        form.add_error(key if key in form.fields else None, str(message))
+                else:
+                    return _link_error(request, exc)
+            else:
+                return render(request, "citizen/evaluated.html", {"rework": visit.led_to_rework})
+        status = 400
+    return render(
+        request,
+        "citizen/evaluate.html",
+        {"form": form, "number": case.number, "category": case.category.name},
+        status=status,
+    )
