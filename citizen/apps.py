@@ -12,8 +12,24 @@ class CitizenConfig(AppConfig):
 
     def ready(self) -> None:
         from intake.lifecycle import register_after_transition
+        from intake.models import register_event_labels
+        from intake.panels import CasePanel, register_panel
+        from luodian_platform.celery import BEAT_ENTRIES
 
-        from . import messages
+        from . import messages, panels, tasks
 
-        # A closed round invites the applicant to evaluate it (signed link by SMS).
+        # A closed round invites the applicant to evaluate it (signed link by SMS); a
+        # reply with a notice asks the parties to confirm its receipt.
         register_after_transition("approve", messages.on_case_closed)
+        register_after_transition("reply", messages.on_case_replied)
+        BEAT_ENTRIES.update(tasks.beat_entries())
+        register_event_labels(panels.EVENT_LABELS)
+        register_panel(
+            CasePanel(
+                key="citizen",
+                template="citizen/_case_panel.html",
+                context=panels.case_panel,
+                order=90,
+                column="side",
+            )
+        )

@@ -198,3 +198,22 @@ class EvaluationForm(forms.Form):
         if not with_agreement:
             del self.fields["agreement_performed"]
         _style(self)
+
+
+class TermForm(forms.Form):
+    performed = forms.TypedChoiceField(
+        label=_("这一项是否已经履行"),
+        choices=[("yes", _("已履行")), ("no", _("未履行"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    comment = forms.CharField(
+        label=_("说明(选填)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)

@@ -19,13 +19,14 @@ from followup.services import citizen_evaluation_record
 from intake.channel import channel_order_submit
 from intake.models import Case, Channel
 from intake.services import CaseInput, case_input_clean
+from luodian_platform.audit import acting_as
 from luodian_platform.crypto import blind_index
-from luodian_platform.errors import ServiceError
+from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.validators import mask_phone, normalize_phone
 
 from . import links
 from .messages import send_after_commit
-from .models import PhoneCode
+from .models import Confirmation, PhoneCode
 
 CODE_DIGITS = 6
 
@@ -190,3 +191,77 @@ def citizen_evaluate(
             agreement_performed=agreement_performed,
             comments=comments,
         )
+
+
+def _confirmation_record(
+    *, link: links.Link, kind: str, object_id: int, case_id: int, party_id: int, **fields
+) -> Confirmation:
+    from intake.models import CaseEvent, Party
+
+    with transaction.atomic(), acting_as("citizen"):
+        links.use(link)
+        party = Party.objects.filter(pk=party_id, case_id=case_id).first()
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if party is None or case is None:
+            raise NotFound(_("该链接对应的案件不存在。"))
+        if Confirmation.objects.filter(party=party, kind=kind, object_id=object_id).exists():
+            raise Conflict(_("您已确认过,感谢您的反馈。"), code="confirmed")
+        confirmation = Confirmation.objects.create(
+            case=case, party=party, kind=kind, object_id=object_id, **fields
+        )
+        CaseEvent.objects.create(
+            case=case,
+            transition="citizen_confirmation",
+            from_state=case.state,
+            to_state=case.state,
+            actor=None,
+            note=str(confirmation.get_kind_display())
+            + (
+                ""
+                if confirmation.performed is None
+                else (_(":已履行") if confirmation.performed else _(":未履行"))
+            ),
+            payload={"kind": kind, "object": object_id, "party_role": party.role},
+        )
+    return confirmation
+
+
+def notice_receipt_confirm(*, token: str) -> Confirmation:
+    """A party confirms that they received the notice (告知书) the link names."""
+    from mediation.models import Notice
+
+    link = links.read("notice", token)
+    notice = Notice.objects.filter(pk=link.data.get("n")).first()
+    if notice is None:
+        raise NotFound(_("该链接对应的文书不存在。"))
+    return _confirmation_record(
+        link=link,
+        kind=Confirmation.Kind.NOTICE_RECEIVED,
+        object_id=notice.pk,
+        case_id=notice.case_id,
+        party_id=int(link.data.get("p", 0)),
+    )
+
+
+def term_performance_confirm(*, token: str, performed: bool, comment: str = "") -> Confirmation:
+    """A party says whether the agreement term the link names was performed. Recorded on
+    the case (panel and timeline) for the department; marking the term performed stays the
+    department's act (``mediation.services.term_mark_performed``)."""
+    from mediation.models import AgreementTerm
+
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise ServiceError(_("说明过长。"), fields={"comment": _("说明请不要超过500字。")})
+    link = links.read("term", token)
+    term = AgreementTerm.objects.select_related("agreement").filter(pk=link.data.get("t")).first()
+    if term is None:
+        raise NotFound(_("该链接对应的协议条款不存在。"))
+    return _confirmation_record(
+        link=link,
+        kind=Confirmation.Kind.TERM_PERFORMANCE,
+        object_id=term.pk,
+        case_id=term.agreement.case_id,
+        party_id=int(link.data.get("p", 0)),
+        performed=performed,
+        comment=comment,
+    )

@@ -13,17 +13,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from intake.models import Case
+from intake.models import Case, State
 from luodian_platform.errors import Conflict, ServiceError
 from luodian_platform.qr import public_url, qr_svg
-from mediation.models import AgreementTerm
+from mediation.models import AgreementTerm, Notice
+from mediation.services.agreements import CHANNEL_LABELS
 
 from . import links
-from .forms import ApplicationForm, EvaluationForm, LookupForm
+from .forms import ApplicationForm, EvaluationForm, LookupForm, TermForm
 from .lookup import lookup
 from .models import LookupAttempt
 from .selectors import progress_for
-from .services import citizen_evaluate, online_application_submit, phone_code_send
+from .services import (
+    citizen_evaluate,
+    notice_receipt_confirm,
+    online_application_submit,
+    phone_code_send,
+    term_performance_confirm,
+)
 
 # One text for "no such case" and "wrong check" (the same status too).
 NO_MATCH = _("未查询到匹配的案件。请核对案件编号和申请人手机号后四位。")
@@ -136,6 +143,8 @@ def evaluate_page(request, token: str):
         raise Http404
     if links.is_used(link):
         return _link_error(request, Conflict(_("您已评价过本次办理结果,感谢您的反馈。")))
+    if case.rework_count != link.data.get("r") or case.state not in (State.CLOSED, State.ARCHIVED):
+        return _link_error(request, Conflict(_("该案件已重新办理或尚未办结,此评价链接已失效。")))
     with_agreement = _has_terms(case.pk)
     form = EvaluationForm(request.POST or None, with_agreement=with_agreement)
     status = 200
@@ -161,5 +170,83 @@ def evaluate_page(request, token: str):
         request,
         "citizen/evaluate.html",
         {"form": form, "number": case.number, "category": case.category.name},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_notice_page(request, token: str):
+    """告知书送达确认: the link sent when the notice was issued."""
+    try:
+        link = links.read("notice", token)
+    except ServiceError as exc:
+        return _link_error(request, exc)
+    notice = Notice.objects.select_related("case").filter(pk=link.data.get("n")).first()
+    if notice is None:
+        raise Http404
+    if links.is_used(link):
+        return _link_error(request, Conflict(_("您已确认过,感谢您的反馈。")))
+    if request.method == "POST":
+        try:
+            notice_receipt_confirm(token=token)
+        except ServiceError as exc:
+            return _link_error(request, exc)
+        return render(request, "citizen/confirmed.html", {})
+    routes = [
+        {
+            "label": CHANNEL_LABELS.get(c.get("channel"), ""),
+            "institution": c.get("institution", ""),
+            "time_limit": c.get("time_limit", ""),
+        }
+        for c in notice.channels
+        if isinstance(c, dict)
+    ]
+    return render(
+        request,
+        "citizen/confirm_notice.html",
+        {"notice": notice, "number": notice.case.number, "routes": routes},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_term_page(request, token: str):
+    """协议履行确认: the link sent when an agreement term fell due."""
+    try:
+        link = links.read("term", token)
+    except ServiceError as exc:
+        return _link_error(request, exc)
+    term = (
+        AgreementTerm.objects.select_related("agreement__case")
+        .filter(pk=link.data.get("t"))
+        .first()
+    )
+    if term is None:
+        raise Http404
+    if links.is_used(link):
+        return _link_error(request, Conflict(_("您已确认过,感谢您的反馈。")))
+    form = TermForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                term_performance_confirm(
+                    token=token,
+                    performed=form.cleaned_data["performed"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except ServiceError as exc:
+                if not exc.fields:
+                    return _link_error(request, exc)
+                for key, message in exc.fields.items():
+                    form.add_error(key if key in form.fields else None, str(message))
+            else:
+                return render(request, "citizen/confirmed.html", {})
+        status = 400
+    return render(
+        request,
+        "citizen/confirm_term.html",
+        {"term": term, "number": term.agreement.case.number, "form": form},
         status=status,
     )

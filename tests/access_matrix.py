@@ -1053,7 +1053,36 @@ MATRIX: dict[str, Rule] = {
     ),
     "followup:notifications": page(PERSONAS, note="each user's own notifications only"),
     "followup:notifications_read": page(PERSONAS, method="post", note="own notifications only"),
+    # --- citizen (public; tests/test_citizen.py checks anonymous use and no staff data) --
+    "citizen:lookup": public(note="a case is shown only against its check (phone's last four)"),
+    "citizen:apply": public(note="online application; writes only with an SMS code"),
+    "citizen:applied": public(kwargs=lambda w: {"token": _citizen_token("applied", w)}),
+    "citizen:evaluate": public(
+        kwargs=lambda w: {"token": _citizen_token("evaluate", w)},
+        ok=OK | {409},
+        note="the world's case is open: the link answers that it is not valid yet (409)",
+    ),
+    "citizen:confirm_notice": public(
+        kwargs=lambda w: {"token": _citizen_token("notice", w, n=w.obj("notice").pk)}
+    ),
+    "citizen:confirm_term": public(
+        kwargs=lambda w: {"token": _citizen_token("term", w, t=_a_term(w).pk)}
+    ),
 }
+
+
+def _a_term(w: World):
+    from mediation.models import AgreementTerm
+
+    return AgreementTerm.objects.filter(agreement=w.obj("agreement")).first()
+
+
+def _citizen_token(purpose: str, w: World, **extra) -> str:
+    """A signed link of the citizen's side for the world's case (as sent by SMS)."""
+    from citizen import links
+
+    data = {"n": w.case.number, "c": w.case.pk, "r": 0, "p": 0, **extra}
+    return links.make_token(purpose, **data)
 
 
 # --- enumerating the URL configuration ---------------------------------------------------

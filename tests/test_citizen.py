@@ -476,3 +476,144 @@ def test_no_sms_when_the_applicant_has_no_phone(
     with django_capture_on_commit_callbacks(execute=True):
         _close(case, dispatcher, officer, rsj)
     assert sms() == []
+
+
+# --- every public page: anonymous allowed, no staff data -----------------------------------
+
+
+def test_public_pages_open_anonymously_and_show_no_staff_data(accepted, officer, clerk, dispatcher):
+    from mediation.services import notice_record
+    from tests.access_matrix import MATRIX
+
+    case = accepted
+    notice = notice_record(case_id=case.pk, actor=officer, reason="调解不成")
+    tokens = {
+        "citizen:applied": links.make_token("applied", n=case.number),
+        "citizen:evaluate": links.make_token("evaluate", c=case.pk, r=0, p=0),
+        "citizen:confirm_notice": links.make_token("notice", n=notice.pk, p=0),
+        "citizen:confirm_term": links.make_token("term", t=0, p=0),
+    }
+    names = [n for n in MATRIX if n.startswith("citizen:")]
+    assert sorted(names) == sorted(["citizen:lookup", "citizen:apply", *tokens])
+    expected = {"citizen:evaluate": 409, "citizen:confirm_term": 404}  # open case; no term
+    for name in names:
+        kwargs = {"token": tokens[name]} if name in tokens else None
+        response = Client().get(reverse(name, kwargs=kwargs))
+        assert response.status_code == expected.get(name, 200), name
+        page = response.content.decode()
+        for staff in (
+            clerk.display_name,
+            dispatcher.display_name,
+            officer.display_name,
+            "退出",
+            "/admin/",
+        ):
+            assert staff not in page, (name, staff)
+        for secret in ("王小明", PHONE, case.title, "罗甸县某建筑公司"):
+            assert secret not in page, (name, secret)
+
+
+# --- confirmations --------------------------------------------------------------------------
+
+
+def _links_in(rows, kind) -> list[str]:
+    out = []
+    for row in rows:
+        m = re.search(rf"https?://[^/\s]+(/citizen/confirm/{kind}/\S+/)", row["text"])
+        if m:
+            out.append(m.group(1))
+    return out
+
+
+@pytest.fixture
+def accepted(make_case, dispatcher, officer, rsj):
+    case = make_case()
+    case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
+    return case_sign_for(case_id=case.pk, actor=officer)
+
+
+def test_notice_sends_each_party_a_receipt_link_and_the_party_confirms_once(
+    accepted, officer, sms, django_capture_on_commit_callbacks
+):
+    from citizen.models import Confirmation
+    from intake.models import Party
+    from mediation.services import notice_record
+
+    respondent = Party.objects.get(case=accepted, role="respondent")
+    respondent.phone = "13600006666"
+    respondent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notice_record(case_id=accepted.pk, actor=officer, reason="调解不成")
+    paths = _links_in(sms(), "notice")
+    assert [r["mobile"] for r in sms()] == [PHONE, "13600006666"] and len(paths) == 2
+    page = Client().get(paths[0])
+    assert page.status_code == 200 and notice.number in page.content.decode()
+    assert "劳动人事争议仲裁" in page.content.decode()
+    assert Client().post(paths[0]).status_code == 200
+    reused = Client().post(paths[0])
+    assert reused.status_code == 409
+    confirmation = Confirmation.objects.get()
+    assert confirmation.kind == "notice_received" and confirmation.party.role == "applicant"
+    assert CaseEvent.objects.filter(case=accepted, transition="citizen_confirmation").count() == 1
+    later = timezone.now() + dt.timedelta(days=31)
+    with time_machine.travel(later, tick=False):
+        assert Client().post(paths[1]).status_code == 410
+    # Replying again (sent back, then replied) does not text the parties twice.
+    assert len(sms()) == 2
+
+
+def test_due_terms_ask_the_applicant_whether_they_were_performed(
+    accepted, officer, sms, django_capture_on_commit_callbacks, client
+):
+    from citizen.messages import send_term_confirmations
+    from citizen.models import Confirmation
+    from mediation import services
+    from mediation.models import Mediator
+
+    wei = Mediator.objects.get(name="韦国强", kind="committee")
+    services.mediator_assign(case_id=accepted.pk, mediator_id=wei.pk, actor=officer)
+    from luodian_platform.models import Department
+
+    agreement = services.agreement_record(
+        actor=officer,
+        case_id=accepted.pk,
+        committee=Department.objects.get(code="tj-labour"),
+        mediator_id=wei.pk,
+        facts="拖欠工资三个月。",
+        issues="工资数额。",
+        liabilities="被申请人承担支付责任。",
+        parties=[
+            services.AgreementPartyInput(party_id=p.pk, sign_method="signature")
+            for p in accepted.parties.all()
+        ],
+        terms=[
+            services.AgreementTermInput(
+                content="被申请人支付工资12000元",
+                performance_method="银行转账",
+                due_at=timezone.now() + dt.timedelta(days=3),
+            )
+        ],
+        mediator_signed=True,
+        committee_sealed=True,
+    )
+    assert agreement.effective_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_term_confirmations() == 0  # not due yet
+    later = timezone.now() + dt.timedelta(days=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_term_confirmations(now=later) == 1
+        assert send_term_confirmations(now=later) == 0  # twice: sent once
+    (path,) = _links_in(sms(), "term")
+    assert sms()[-1]["mobile"] == PHONE
+    page = Client().get(path)
+    assert page.status_code == 200 and "12000" in page.content.decode()
+    assert Client().post(path, {"performed": "maybe"}).status_code == 400
+    done = Client().post(path, {"performed": "no", "comment": "只付了一半"})
+    assert done.status_code == 200
+    assert Client().post(path, {"performed": "yes"}).status_code == 409
+    c = Confirmation.objects.get()
+    assert c.performed is False and c.comment == "只付了一半"
+    # The department sees it on the case page.
+    client.force_login(officer)
+    detail = client.get(reverse("intake:case_detail", args=[accepted.pk])).content.decode()
+    assert "协议条款履行情况" in detail and "只付了一半" in detail
