@@ -15,8 +15,13 @@ class CitizenConfig(AppConfig):
         from intake.models import register_event_labels
         from intake.panels import CasePanel, register_panel
         from luodian_platform.celery import BEAT_ENTRIES
+        from luodian_platform.crypto import register_personal_data
 
         from . import messages, panels, tasks
+        from .models import Confirmation
+
+        # A party's own words about their case go with the case's personal data.
+        register_personal_data(Confirmation, purge={"comment": ""}, audit_redacted=("comment",))
 
         # A closed round invites the applicant to evaluate it (signed link by SMS); a
         # reply with a notice asks the parties to confirm its receipt.

@@ -138,3 +138,24 @@ def send_term_confirmations(*, now=None) -> int:
                 )
                 sent += 1
     return sent
+
+
+def prune_logs(*, now=None) -> dict[str, int]:
+    """Delete what the public side keeps only for throttling and single use: SMS codes after
+    a day, used-link ids after 90 days (longer than any link lives, ``links.MAX_AGE``), the
+    lookup log (with addresses) after ``CITIZEN_LOG_DAYS``."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import LookupAttempt, PhoneCode, UsedLink
+
+    now = now or timezone.now()
+    return {
+        "codes": PhoneCode.objects.filter(created_at__lt=now - dt.timedelta(days=1)).delete()[0],
+        "links": UsedLink.objects.filter(used_at__lt=now - dt.timedelta(days=90)).delete()[0],
+        "lookups": LookupAttempt.objects.filter(
+            at__lt=now - dt.timedelta(days=settings.CITIZEN_LOG_DAYS)
+        ).delete()[0],
+    }

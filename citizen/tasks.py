@@ -12,7 +12,9 @@ from . import messages
 @shared_task(name="citizen.send_term_confirmations", ignore_result=True)
 def send_term_confirmations() -> int:
     with acting_as("celery:citizen_term_confirmations"):
-        return messages.send_term_confirmations()
+        sent = messages.send_term_confirmations()
+        messages.prune_logs()
+        return sent
 
 
 def beat_entries() -> dict:

@@ -617,3 +617,11 @@ def test_due_terms_ask_the_applicant_whether_they_were_performed(
     client.force_login(officer)
     detail = client.get(reverse("intake:case_detail", args=[accepted.pk])).content.decode()
     assert "协议条款履行情况" in detail and "只付了一半" in detail
+
+
+def test_logs_kept_only_for_throttling_are_pruned(make_case, citizen):
+    from citizen.messages import prune_logs
+
+    _lookup(citizen, make_case().number, "1111")
+    assert prune_logs()["lookups"] == 0
+    assert prune_logs(now=timezone.now() + dt.timedelta(days=181))["lookups"] == 1
