@@ -1,10 +1,11 @@
 """Progress lookup (进度查询): case number + the last four digits of the applicant's phone.
 
-Why that check: it is printed nowhere on the receipt (the receipt masks the middle digits
-but a lost receipt should not open the case), the citizen knows it without a code, and it
-costs no SMS. Four digits are guessable, hence the lockout: ``CITIZEN_LOOKUP_FAILURES``
-wrong checks on one number within an hour lock that number until they are an hour old,
-and ``CITIZEN_LOOKUPS_PER_IP`` lookups per address per ten minutes.
+Why that check: it costs no SMS, works on any phone and the citizen knows it. It defends
+against guessing (case numbers are sequential), not against whoever holds the receipt, which
+prints the phone masked with its last four digits (the holder is meant to follow the case).
+Four digits are guessable, hence the lockout: ``CITIZEN_LOOKUP_FAILURES`` wrong checks on
+one number within an hour lock that number until they are an hour old, and
+``CITIZEN_LOOKUPS_PER_IP`` lookups per address per ten minutes.
 
 The same answer, status and work for "no such case" and "wrong check": the applicants'
 phones are read by case number in one query whether or not the case exists, one value

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 # (channel, weight) for cases that may come from any door. Court referrals come only from
 # the court (their own path), 即办件 only from the window.
 CHANNEL_MIX = [
-    ("walk_in", 45),
+    ("walk_in", 41),
     ("hotline_12345", 28),
     ("zongzhi", 10),
     ("pingan_app", 10),
     ("screening", 7),
+    # Online applications from phones (citizen app, issue 21): few in a first year.
+    ("online", 4),
 ]
 
 # Disputes that a committee or a department mediates.
