@@ -19,12 +19,12 @@ from dispatch.services import case_approve, case_dispatch, case_sign_for
 from followup.evaluation import evaluate
 from followup.models import CITIZEN_SEQ, Satisfaction, Visit
 from followup.periods import Period
-from intake.lifecycle import run_transition
 from intake.models import Case, CaseEvent, Channel, Outcome, State
 from intake.selectors import inbox_list
 from intake.services import case_take_in
 from luodian_platform.workcal import local_date
 from tests.conftest import VALID_ID, VALID_ID_2
+from tests.scenery import reply_with_records
 
 pytestmark = pytest.mark.django_db
 
@@ -367,21 +367,10 @@ def test_window_validation_applies_and_no_sms_is_spent_on_a_bad_form(form_data, 
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _close(case, dispatcher, officer, rsj):
+def _close(case, dispatcher, officer, rsj, outcome=Outcome.HANDLED):
     case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
     case_sign_for(case_id=case.pk, actor=officer)
-    run_transition(
-        case_id=case.pk,
-        name="reply",
-        actor=officer,
-        kwargs={
-            "outcome": Outcome.AGREEMENT,
-            "text": "答复",
-            "document": "协议书",
-            "by": officer,
-            "at": timezone.now(),
-        },
-    )
+    reply_with_records(case.pk, officer, outcome)
     return case_approve(case_id=case.pk, actor=dispatcher)
 
 
@@ -625,3 +614,17 @@ def test_logs_kept_only_for_throttling_are_pruned(make_case, citizen):
     _lookup(citizen, make_case().number, "1111")
     assert prune_logs()["lookups"] == 0
     assert prune_logs(now=timezone.now() + dt.timedelta(days=181))["lookups"] == 1
+
+
+def test_with_an_agreement_the_form_asks_about_performance_and_not_performed_reworks(
+    make_case, dispatcher, officer, rsj, sms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _close(make_case(), dispatcher, officer, rsj, outcome=Outcome.AGREEMENT)
+    path = re.search(r"https?://[^/\s]+(/citizen/evaluate/\S+/)", sms()[-1]["text"]).group(1)
+    assert "调解协议约定的事项是否已经履行" in Client().get(path).content.decode()
+    response = Client().post(path, {"satisfaction": "basic", "agreement_performed": "no"})
+    assert response.status_code == 200
+    visit = Visit.objects.get(case=case, seq=CITIZEN_SEQ)
+    assert visit.agreement_performed is False and visit.led_to_rework
+    assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
