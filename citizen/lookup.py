@@ -30,7 +30,9 @@ from .models import LookupAttempt
 
 NUMBER_RE = re.compile(r"^[A-Z]{1,6}\d{4}-\d{1,8}$")
 CHECK_RE = re.compile(r"^\d{4}$")
-_DUMMY: list[str] = []
+# A value encrypted under the keys in force (keyed by them: a rotation must not leave a
+# value that no longer decrypts).
+_DUMMY: dict[tuple, str] = {}
 
 
 def normalize_number(raw: str) -> str:
@@ -44,9 +46,11 @@ class LookupResult:
 
 
 def _dummy_token() -> str:
-    if not _DUMMY:
-        _DUMMY.append(encrypt("00000000000"))
-    return _DUMMY[0]
+    keys = (settings.SECRET_KEY, str(settings.SALT_KEY))
+    if keys not in _DUMMY:
+        _DUMMY.clear()
+        _DUMMY[keys] = encrypt("00000000000")
+    return _DUMMY[keys]
 
 
 def _matches(phones: list[str | None], check: str) -> bool:

@@ -43,13 +43,26 @@ AUDIT_TABLE = "audit_auditentry"
 # Every concrete model (including auto-created many-to-many tables such as
 # ``luodian_platform_user_groups``, i.e. role changes) of these apps is audited: opt-out,
 # so the models other engineers add (assignments, documents, deadlines, rules) are covered.
-AUDITED_APPS = ("auth", "luodian_platform", "intake", "dispatch", "mediation", "followup")
+AUDITED_APPS = (
+    "auth",
+    "luodian_platform",
+    "intake",
+    "dispatch",
+    "mediation",
+    "followup",
+    "citizen",
+)
 
 # Not audited, with the reason:
 NOT_AUDITED = {
     "intake.caseevent",  # itself an append-only log of every transition (with its actor)
     "intake.casecounter",  # a number allocator; the case row it numbers is audited
     "auth.permission",  # rebuilt by migrate; grants to roles are audited via group_permissions
+    # The public side's own logs (throttles, single use): append-only records themselves,
+    # written by anonymous callers; auditing them would double every public request's writes.
+    "citizen.lookupattempt",
+    "citizen.phonecode",
+    "citizen.usedlink",
 }
 
 # Columns whose values never enter the audit table (personal data, secrets).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from citizen.models import Confirmation
 from intake.models import Attachment, Case, ChannelOrder, Party
 from luodian_platform.crypto import PersonalData, personal_data_registry
 from luodian_platform.models import Department
@@ -76,17 +77,8 @@ def _legal_service(case):
     )
 
 
-def _attachment(case):
-    # An ID copy's row (its stored bytes are the file tests' concern: tests/test_intake_files.py).
-    return Attachment.objects.create(
-        case=case,
-        target_id=case.pk,
-        kind=Attachment.Kind.ID_COPY,
-        name="x.png",
-        file_type="png",
-        content_type="image/png",
-        size=1,
-        uploaded_by=case.registered_by,
+from citizen.models import Confirmation
+from intake.models import Attachment, Case, ChannelOrder, Party
     )
 
 
@@ -100,6 +92,7 @@ BUILDERS = {
     LegalService: _legal_service,
     Signature: _signature,
     IssuedDocument: _issued,
+    Confirmation: _confirmation,
 }
 
 
