@@ -1058,9 +1058,7 @@ MATRIX: dict[str, Rule] = {
     "citizen:apply": public(note="online application; writes only with an SMS code"),
     "citizen:applied": public(kwargs=lambda w: {"token": _citizen_token("applied", w)}),
     "citizen:evaluate": public(
-        kwargs=lambda w: {"token": _citizen_token("evaluate", w)},
-        ok=OK | {409},
-        note="the world's case is open: the link answers that it is not valid yet (409)",
+        kwargs=lambda w: {"token": _citizen_token("evaluate", w, c=w.case_in("closed").pk)}
     ),
     "citizen:confirm_notice": public(
         kwargs=lambda w: {"token": _citizen_token("notice", w, n=w.obj("notice").pk)}
