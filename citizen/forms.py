@@ -54,6 +54,32 @@ class LookupForm(forms.Form):
         return normalize_number(self.cleaned_data["case"])
 
 
+class LookupCodeForm(forms.Form):
+    """The other check: a one-time code sent to the applicant's phone."""
+
+    case = forms.CharField(
+        label=_("案件编号"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    code = forms.RegexField(
+        label=_("短信验证码"),
+        regex=r"^\d{6}$",
+        required=False,
+        error_messages={"invalid": _("请输入6位数字。")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_case(self) -> str:
+        return normalize_number(self.cleaned_data["case"])
+
+
 class ApplicationForm(forms.Form):
     """网上申请: the applicant and one respondent (more people: say so in the facts)."""
 

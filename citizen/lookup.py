@@ -18,15 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake.models import Case, Party
-from luodian_platform.crypto import decrypt, encrypt
+from luodian_platform.crypto import blind_index, decrypt, encrypt
 
-from .models import LookupAttempt
+from .models import LookupAttempt, PhoneCode
 
 NUMBER_RE = re.compile(r"^[A-Z]{1,6}\d{4}-\d{1,8}$")
 CHECK_RE = re.compile(r"^\d{4}$")
@@ -61,10 +64,8 @@ def _matches(phones: list[str | None], check: str) -> bool:
     return ok
 
 
-def lookup(*, number: str, check: str, ip: str | None) -> LookupResult:
-    now = timezone.now()
-    number = normalize_number(number)
-    check = (check or "").strip()
+def _blocked(number: str, ip: str | None, now) -> LookupResult | None:
+    """The address's throttle and the number's lockout, logged when they refuse."""
     Outcome = LookupAttempt.Outcome
     if ip and (
         LookupAttempt.objects.filter(ip=ip, at__gte=now - dt.timedelta(minutes=10)).count()
@@ -80,6 +81,27 @@ def lookup(*, number: str, check: str, ip: str | None) -> LookupResult:
     if failures >= settings.CITIZEN_LOOKUP_FAILURES:
         LookupAttempt.objects.create(at=now, ip=ip, case_number=number, outcome=Outcome.LOCKED)
         return LookupResult(Outcome.LOCKED)
+    return None
+
+
+def _answer(number: str, ip: str | None, now, case_id: int | None) -> LookupResult:
+    Outcome = LookupAttempt.Outcome
+    LookupAttempt.objects.create(
+        at=now, ip=ip, case_number=number, outcome=Outcome.FOUND if case_id else Outcome.NO_MATCH
+    )
+    if not case_id:
+        return LookupResult(Outcome.NO_MATCH)
+    case = Case.objects.select_related("category", "department").get(pk=case_id)
+    return LookupResult(Outcome.FOUND, case)
+
+
+def lookup(*, number: str, check: str, ip: str | None) -> LookupResult:
+    now = timezone.now()
+    number = normalize_number(number)
+    check = (check or "").strip()
+    blocked = _blocked(number, ip, now)
+    if blocked is not None:
+        return blocked
     rows = list(
         Party.objects.filter(case__number=number, role=Party.PartyRole.APPLICANT).values_list(
             "case_id", "phone"
@@ -90,10 +112,91 @@ def lookup(*, number: str, check: str, ip: str | None) -> LookupResult:
     if not rows:
         decrypt(_dummy_token())  # the work a real case's phone would cost
     found = bool(rows) and _matches([phone for _cid, phone in rows], check)
-    LookupAttempt.objects.create(
-        at=now, ip=ip, case_number=number, outcome=Outcome.FOUND if found else Outcome.NO_MATCH
+    return _answer(number, ip, now, rows[0][0] if found else None)
+
+
+# --- the optional check: a one-time SMS code to the applicant's phone -----------------------
+
+
+def _code_hash(number: str, code: str) -> str:
+    return blind_index(f"lookup-code:{number}:{code}")
+
+
+def lookup_code_send(*, number: str, ip: str | None) -> None:
+    """Send a one-time code to the case's first applicant with a phone. The caller gets the
+    same answer whether the number exists or not; a row is written either way, so the
+    throttles (per number and per address, as for the application's codes) count both."""
+    from .messages import first_applicant_of, send_after_commit
+    from .services import Throttled
+
+    now = timezone.now()
+    number = normalize_number(number)
+    hour = now - dt.timedelta(hours=1)
+    recent = PhoneCode.objects.filter(
+        purpose=PhoneCode.Purpose.LOOKUP, case_number=number, created_at__gte=hour
     )
-    if not found:
-        return LookupResult(Outcome.NO_MATCH)
-    case = Case.objects.select_related("category", "department").get(pk=rows[0][0])
-    return LookupResult(Outcome.FOUND, case)
+    if recent.filter(created_at__gte=now - dt.timedelta(seconds=60)).exists():
+        raise Throttled(_("验证码已发送,请1分钟后再试。"))
+    if recent.count() >= settings.CITIZEN_CODES_PER_PHONE_HOUR:
+        raise Throttled(_("该编号获取验证码过于频繁,请1小时后再试。"))
+    if ip and (
+        PhoneCode.objects.filter(ip=ip, created_at__gte=hour).count()
+        >= settings.CITIZEN_CODES_PER_IP_HOUR
+    ):
+        raise Throttled(_("获取验证码过于频繁,请1小时后再试。"))
+    party = first_applicant_of(number) if NUMBER_RE.match(number) else None
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = settings.CITIZEN_CODE_MINUTES
+    with transaction.atomic():
+        row = PhoneCode.objects.create(
+            purpose=PhoneCode.Purpose.LOOKUP,
+            case_number=number,
+            phone_bidx=blind_index(party.phone) if party else "",
+            code_hash=_code_hash(number, code) if party else "",
+            ip=ip,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=minutes),
+        )
+        if party is not None:
+            send_after_commit(
+                mobile=party.phone,
+                text=_(
+                    "【%(county)s矛盾纠纷化解中心】查询案件%(number)s的验证码%(code)s,"
+                    "%(m)d分钟内有效。请勿告诉他人。"
+                )
+                % {"county": settings.COUNTY_NAME, "number": number, "code": code, "m": minutes},
+                key=f"citizen-lookup-code-{row.pk}",
+            )
+
+
+def lookup_by_code(*, number: str, code: str, ip: str | None) -> LookupResult:
+    """The lookup with an SMS code instead of the phone's last four digits: the same
+    throttle, lockout, log and answers. A code opens the case once."""
+    now = timezone.now()
+    number = normalize_number(number)
+    code = (code or "").strip()
+    blocked = _blocked(number, ip, now)
+    if blocked is not None:
+        return blocked
+    row = (
+        PhoneCode.objects.filter(
+            purpose=PhoneCode.Purpose.LOOKUP,
+            case_number=number,
+            used_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    ok = (
+        row is not None
+        and bool(row.code_hash)
+        and code.isdigit()
+        and hmac.compare_digest(row.code_hash, _code_hash(number, code))
+        # Compare-and-set: of two concurrent uses only one opens the case.
+        and PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now) == 1
+    )
+    case_id = (
+        Case.objects.filter(number=number).values_list("pk", flat=True).first() if ok else None
+    )
+    return _answer(number, ip, now, case_id)

@@ -39,6 +39,11 @@ def first_applicant(case_id: int) -> Party | None:
     return None
 
 
+def first_applicant_of(number: str) -> Party | None:
+    case_id = Case.objects.filter(number=number).values_list("pk", flat=True).first()
+    return first_applicant(case_id) if case_id else None
+
+
 def on_case_closed(case: Case, event: CaseEvent) -> None:
     """After ``approve`` (same transaction): the applicant gets a signed link to evaluate
     this round (``links.MAX_AGE['evaluate']``)."""

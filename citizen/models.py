@@ -45,10 +45,14 @@ class PhoneCode(models.Model):
 
     class Purpose(models.TextChoices):
         APPLY = "apply", _("网上申请")
+        LOOKUP = "lookup", _("进度查询")
 
     purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices)
-    phone_bidx = models.CharField(_("手机号索引"), max_length=64)
-    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    # Lookup codes: the case number asked about (a row is written also for a number that
+    # does not exist, with no code: the throttles count it and nothing is sent).
+    case_number = models.CharField(_("案件编号"), max_length=40, blank=True)
+    phone_bidx = models.CharField(_("手机号索引"), max_length=64, blank=True)
+    code_hash = models.CharField(_("验证码摘要"), max_length=64, blank=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("失效时间"))
@@ -61,6 +65,7 @@ class PhoneCode(models.Model):
         indexes = [
             models.Index(fields=["phone_bidx", "created_at"], name="phonecode_phone_idx"),
             models.Index(fields=["ip", "created_at"], name="phonecode_ip_idx"),
+            models.Index(fields=["case_number", "created_at"], name="phonecode_number_idx"),
         ]
 
     def __str__(self) -> str:

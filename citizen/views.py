@@ -20,8 +20,8 @@ from mediation.models import AgreementTerm, Notice
 from mediation.services.agreements import CHANNEL_LABELS
 
 from . import links
-from .forms import ApplicationForm, EvaluationForm, LookupForm, TermForm
-from .lookup import lookup
+from .forms import ApplicationForm, EvaluationForm, LookupCodeForm, LookupForm, TermForm
+from .lookup import lookup, lookup_by_code, lookup_code_send
 from .models import LookupAttempt
 from .selectors import progress_for
 from .services import (
@@ -44,19 +44,7 @@ def lookup_url(number: str) -> str:
     return public_url(reverse("citizen:lookup") + "?" + urlencode({"case": number}))
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def lookup_page(request):
-    """进度查询. The result is the answer to the POST (nothing in the URL or the session)."""
-    if request.method == "GET":
-        form = LookupForm(initial={"case": (request.GET.get("case") or "")[:40]})
-        return render(request, "citizen/lookup.html", {"form": form})
-    form = LookupForm(request.POST)
-    if not form.is_valid():
-        return render(request, "citizen/lookup.html", {"form": form}, status=400)
-    result = lookup(
-        number=form.cleaned_data["case"], check=form.cleaned_data["check"], ip=_ip(request)
-    )
+def _lookup_answer(request, result, form: LookupForm, sms_form: LookupCodeForm):
     Outcome = LookupAttempt.Outcome
     if result.outcome == Outcome.FOUND:
         return render(request, "citizen/progress.html", {"progress": progress_for(result.case)})
@@ -66,8 +54,60 @@ def lookup_page(request):
         error, status = _("该编号查询失败次数过多,已暂停查询1小时。如需帮助,请拨打服务电话。"), 429
     else:
         error, status = _("查询过于频繁,请10分钟后再试。"), 429
+    return render(
+        request,
+        "citizen/lookup.html",
+        {"form": form, "sms_form": sms_form, "error": error},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup_page(request):
+    """进度查询, by the phone's last four digits or by an SMS code. The result is the answer
+    to the POST (nothing in the URL or the session)."""
+    if request.method == "GET":
+        number = (request.GET.get("case") or "")[:40]
+        form = LookupForm(initial={"case": number})
+        sms_form = LookupCodeForm(initial={"case": number}, prefix="sms")
+        return render(request, "citizen/lookup.html", {"form": form, "sms_form": sms_form})
+    action = request.POST.get("action", "")
+    if action in ("send_code", "code"):
+        return _lookup_by_sms(request, action)
+    form = LookupForm(request.POST)
+    sms_form = LookupCodeForm(prefix="sms")
+    if not form.is_valid():
+        context = {"form": form, "sms_form": sms_form}
+        return render(request, "citizen/lookup.html", context, status=400)
+    result = lookup(
+        number=form.cleaned_data["case"], check=form.cleaned_data["check"], ip=_ip(request)
+    )
     form = LookupForm(initial={"case": form.cleaned_data["case"]})
-    return render(request, "citizen/lookup.html", {"form": form, "error": error}, status=status)
+    return _lookup_answer(request, result, form, sms_form)
+
+
+def _lookup_by_sms(request, action: str):
+    sms_form = LookupCodeForm(request.POST, prefix="sms")
+    form = LookupForm()
+    context = {"form": form, "sms_form": sms_form, "sms_open": True}
+    if not sms_form.is_valid():
+        return render(request, "citizen/lookup.html", context, status=400)
+    number = sms_form.cleaned_data["case"]
+    if action == "send_code":
+        try:
+            lookup_code_send(number=number, ip=_ip(request))
+        except ServiceError as exc:
+            context["sms_error"] = exc.message
+            return render(request, "citizen/lookup.html", context, status=exc.status)
+        context["sms_sent"] = True
+        return render(request, "citizen/lookup.html", context)
+    if not sms_form.cleaned_data.get("code"):
+        sms_form.add_error("code", _("请输入短信验证码。"))
+        return render(request, "citizen/lookup.html", context, status=400)
+    result = lookup_by_code(number=number, code=sms_form.cleaned_data["code"], ip=_ip(request))
+    sms_form = LookupCodeForm(initial={"case": number}, prefix="sms")
+    return _lookup_answer(request, result, LookupForm(initial={"case": number}), sms_form)
 
 
 @never_cache

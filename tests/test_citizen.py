@@ -628,3 +628,45 @@ def test_with_an_agreement_the_form_asks_about_performance_and_not_performed_rew
     visit = Visit.objects.get(case=case, seq=CITIZEN_SEQ)
     assert visit.agreement_performed is False and visit.led_to_rework
     assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
+
+
+# --- the optional check: an SMS code --------------------------------------------------------
+
+
+def _sms_lookup(client, number, action, code=""):
+    return client.post(
+        reverse("citizen:lookup"), {"action": action, "sms-case": number, "sms-code": code}
+    )
+
+
+def test_lookup_by_sms_code_once_and_the_same_answer_for_an_unknown_number(
+    make_case, citizen, sms, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _sms_lookup(citizen, case.number, "send_code")
+        unknown = _sms_lookup(Client(REMOTE_ADDR="198.51.100.3"), "LD2026-999996", "send_code")
+    assert sent.status_code == unknown.status_code == 200
+    assert "如案件编号正确,验证码已发送" in unknown.content.decode()
+    assert [r["mobile"] for r in sms()] == [PHONE]  # nothing sent for the unknown number
+    code = re.search(r"验证码(\d{6})", sms()[-1]["text"]).group(1)
+    found = _sms_lookup(citizen, case.number.lower(), "code", code)
+    assert found.status_code == 200 and "办理进度" in found.content.decode()
+    again = _sms_lookup(citizen, case.number, "code", code)  # used once
+    assert again.status_code == 400 and "未查询到匹配的案件" in again.content.decode()
+    assert _sms_lookup(citizen, "LD2026-999996", "code", "123456").status_code == 400
+
+
+def test_sms_lookup_codes_are_throttled_and_wrong_codes_count_towards_the_lock(
+    make_case, citizen, sms, settings, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sms_lookup(citizen, case.number, "send_code").status_code == 200
+        assert _sms_lookup(citizen, case.number, "send_code").status_code == 429
+    code = re.search(r"验证码(\d{6})", sms()[-1]["text"]).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    for _i in range(settings.CITIZEN_LOOKUP_FAILURES):
+        assert _sms_lookup(citizen, case.number, "code", wrong).status_code == 400
+    assert _sms_lookup(citizen, case.number, "code", code).status_code == 429
+    assert _sms_lookup(citizen, case.number, "code", "").status_code == 400

@@ -90,11 +90,11 @@ def test_apply_track_close_and_evaluate_dissatisfied_from_a_phone(
     # 3. The citizen tracks it by the QR code's link.
     phone.get_by_role("link", name="查询办理进度").click()
     phone.wait_for_url(re.compile(r"/citizen/lookup/\?case="))
-    expect(phone.get_by_label("案件编号")).to_have_value(number)
+    expect(phone.locator("#id_case")).to_have_value(number)
     _public_checks(phone, "lookup")
     phone.get_by_label("申请人手机号后四位").fill(APPLICANT_PHONE[-4:])
     with phone.expect_navigation():
-        phone.get_by_role("button", name="查询").click()
+        phone.get_by_role("button", name="查询", exact=True).click()
     expect(phone.locator("#progress-state")).to_contain_text("承办部门正在办理")
     expect(phone.locator("#progress-department")).to_contain_text(rsj.name)
     _public_checks(phone, "progress")
