@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('intake', '0015_online_channel'),
+        ('intake', '0016_online_channel'),
     ]
 
     operations = [
