@@ -77,8 +77,23 @@ def _legal_service(case):
     )
 
 
-from citizen.models import Confirmation
-from intake.models import Attachment, Case, ChannelOrder, Party
+def _attachment(case):
+    # An ID copy's row (its stored bytes are the file tests' concern: tests/test_intake_files.py).
+    return Attachment.objects.create(
+        case=case,
+        target_id=case.pk,
+        kind=Attachment.Kind.ID_COPY,
+        name="x.png",
+        file_type="png",
+        content_type="image/png",
+        size=1,
+        uploaded_by=case.registered_by,
+    )
+
+
+def _confirmation(case):
+    return Confirmation.objects.create(
+        case=case, party=_party(case), kind="notice_received", object_id=case.pk
     )
 
 
