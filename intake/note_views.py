@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from luodian_platform.errors import NotFound, ServiceError
 
-from .models import Case, ProgressNote
-from .notes import may_write_notes, note_add, note_edit
+from .models import Attachment, Case, ProgressNote
+from .notes import may_write_notes, note_add_with_files, note_edit
 
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 
@@ -62,6 +62,42 @@ class NoteForm(forms.Form):
             self.add_error(name if name in self.fields else None, str(message))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked by the
+    evidence service (type by content, size, count), not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "form-control"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class NoteAddForm(NoteForm):
+    """A new note may carry files: a photo of the site, the letter sent, a contract."""
+
+    files = MultipleFileField(
+        label=gettext_lazy("附件"),
+        required=False,
+        help_text=gettext_lazy("可选多个文件:PDF、图片、Office/WPS 文档"),
+    )
+    file_kind = forms.ChoiceField(
+        label=gettext_lazy("附件类别"),
+        required=False,
+        initial=Attachment.Kind.EVIDENCE,
+        choices=[(k, v) for k, v in Attachment.Kind.choices if k != Attachment.Kind.ID_COPY],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        error_messages={"invalid_choice": gettext_lazy("请选择附件类别。")},
+    )
+
+
 def _case_or_404(request, pk: int) -> Case:
     case = Case.objects.visible_to(request.user).filter(pk=pk).first()
     if case is None:
@@ -93,19 +129,21 @@ def note_add_page(request, pk: int):
         corrects = ProgressNote.objects.filter(pk=raw if raw.isdigit() else 0, case=case).first()
         if corrects is None:
             raise Http404
-    form = NoteForm(request.POST or None)
+    form = NoteAddForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
             try:
-                note_add(
+                note_add_with_files(
                     case_id=pk,
                     actor=request.user,
                     kind=d["kind"],
                     text=d["text"],
                     happened_at=d["happened_at"],
                     corrects_id=corrects.pk if corrects else None,
+                    files=d["files"],
+                    file_kind=d["file_kind"] or Attachment.Kind.EVIDENCE,
                 )
             except ServiceError as exc:
                 answer = _refusal(request, exc, form, pk)

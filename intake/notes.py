@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +22,10 @@ from luodian_platform.audit import acting_as
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.roles import Role, user_roles
 
+from .evidence import store
+from .evidence.services import attachment_upload
 from .lifecycle import lock_visible_case
-from .models import Case, CaseEvent, ProgressNote, State
+from .models import Attachment, Case, CaseEvent, ProgressNote, State
 
 NOTE_ROLES = frozenset({Role.OFFICER, Role.MEDIATOR, Role.DISPATCHER, Role.CLERK, Role.ADMIN})
 # A case that has left the platform's hands takes no more notes (a reopened one does).
@@ -90,6 +92,49 @@ def note_add(
         return ProgressNote.objects.create(case=case, author=actor, corrects=corrects, **values)
 
 
+def note_add_with_files(
+    *,
+    case_id: int,
+    actor,
+    kind: str,
+    text: str,
+    happened_at: dt.datetime | None = None,
+    corrects_id: int | None = None,
+    files=(),
+    file_kind: str = Attachment.Kind.EVIDENCE,
+) -> ProgressNote:
+    """A note and its files (the photo of the site visit, the letter sent) in one
+    transaction: a file refused (type, size, count) refuses the note with it, and objects
+    already stored for the earlier files are removed again; nothing is half-saved."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            note = note_add(
+                case_id=case_id,
+                actor=actor,
+                kind=kind,
+                text=text,
+                happened_at=happened_at,
+                corrects_id=corrects_id,
+            )
+            for upload in files:
+                attachment, new = attachment_upload(
+                    case_id=case_id,
+                    actor=actor,
+                    upload=upload,
+                    kind=file_kind,
+                    target_kind="note",
+                    target_id=note.pk,
+                )
+                if new:
+                    stored.append(attachment.stored_name)
+    except BaseException:
+        for name in stored:
+            store.delete(name)
+        raise
+    return note
+
+
 def note_edit(
     *,
     note_id: int,
@@ -150,6 +195,7 @@ class TimelineEntry:
     obj: object = None
     order: int = 0
     editable: bool = False  # a note the user may still change (author, within the window)
+    files: list = field(default_factory=list)  # a note's attachments (photo, letter sent)
 
 
 # Downstream apps add entries to the case timeline (followup: visits and their results).
@@ -190,6 +236,12 @@ def case_timeline_entries(*, case: Case, user) -> list[TimelineEntry]:
                 editable=n.is_editable_by(user),
             )
         )
+    notes = {e.obj.pk: e for e in entries if e.kind == "note"}
+    if notes:
+        for attachment in Attachment.objects.filter(
+            case=case, target_kind="note", target_id__in=list(notes)
+        ).order_by("pk"):
+            notes[attachment.target_id].files.append(attachment)
     for fn in TIMELINE_SOURCES.values():
         entries.extend(fn(case=case, user=user))
     entries.sort(key=lambda x: (x.at, x.order))

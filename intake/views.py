@@ -33,7 +33,7 @@ from .channel import guidance_for, route_to_for
 from .forms import INITIAL_PARTIES, PartyFormSet, RegistrationForm, action_fields
 from .lifecycle import available_actions, illegal_message, may_ever_perform
 from .models import Case, Channel, OtherProceeding, Party, RiskLevel, State
-from .note_views import NoteForm
+from .note_views import NoteAddForm
 from .notes import NOTE_CLOSED_STATES, case_timeline_entries, may_write_notes
 from .panels import panels_for
 from .receipts import expected_time, next_steps
@@ -129,7 +129,7 @@ def case_detail_page(request, pk: int):
             "events": case_timeline(case=case),
             "timeline": case_timeline_entries(case=case, user=request.user),
             "note_form": (
-                NoteForm() if writes_notes and case.state not in NOTE_CLOSED_STATES else None
+                NoteAddForm() if writes_notes and case.state not in NOTE_CLOSED_STATES else None
             ),
             "writes_notes": writes_notes,
             "actions": actions,

@@ -305,19 +305,32 @@ def _mediate_with_expert_and_sign_agreement(page, case) -> None:
     expect(page.locator("main")).to_contain_text("人民调解协议书")
 
 
-def _log_progress(page, kind: str, text: str) -> None:
-    """On the case page: open 记录办理进展, pick the kind, write the text, save (issue 18)."""
+def _log_progress(page, kind: str, text: str, file: tuple[str, str, bytes]) -> None:
+    """On the case page: open 记录办理进展, pick the kind, write the text, attach the file,
+    save (issue 18)."""
     page.locator("#note-add summary").click()
     page.get_by_label("进展类型").select_option(label=kind)
     page.get_by_label("进展情况").fill(text)
+    name, mime, data = file
+    page.get_by_label("附件", exact=True).set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
     _keyboard_submit(page, page.get_by_role("button", name="保存进展"))
     expect(page.get_by_role("alert").filter(has_text="已记录办理进展")).to_be_visible()
 
 
 NOTES = (
-    ("电话", "电话联系用人单位负责人,约定周五到调解室面谈。"),
-    ("走访", "走访工地,核实申请人考勤记录和工资表。"),
+    ("电话", "电话联系用人单位负责人,约定周五到调解室面谈。", "劳动合同.pdf"),
+    ("走访", "走访工地,核实申请人考勤记录和工资表。", "工地照片.png"),
 )
+
+
+def _note_file(name: str) -> tuple[str, str, bytes]:
+    from tests import file_samples
+
+    if name.endswith(".png"):
+        return name, "image/png", file_samples.png()
+    return name, "application/pdf", file_samples.pdf(name)
 
 
 def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
@@ -327,9 +340,9 @@ def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
     _timed_click(page, page.get_by_role("link", name=case.number).first)
     act(page, "签收")
     expect(state_badge(page)).to_have_text("办理中")
-    # Issue 18: the officer logs two progress notes (files on them: WAITING, issue 18 part B).
-    for kind, text in NOTES:
-        _log_progress(page, kind, text)
+    # Issue 18: the officer logs two progress notes, one with a contract, one with a photo.
+    for kind, text, file_name in NOTES:
+        _log_progress(page, kind, text, _note_file(file_name))
     expect(page.locator("li.timeline-note")).to_have_count(2)
     if url_exists("mediation:case", case.pk):
         _mediate_with_expert_and_sign_agreement(page, case)
@@ -355,8 +368,10 @@ def test_journey_3_officer_mediates_replies_and_dispatcher_approves(page):
     # The centre sees the officer's progress notes on the timeline.
     notes = page.locator("li.timeline-note")
     expect(notes).to_have_count(2)
-    for kind, text in NOTES:
-        expect(notes.filter(has_text=f"办理进展·{kind}")).to_contain_text(text)
+    for kind, text, file_name in NOTES:
+        note = notes.filter(has_text=f"办理进展·{kind}")
+        expect(note).to_contain_text(text)
+        expect(note.get_by_role("link", name=file_name)).to_be_visible()
     act(page, "审核通过")
     expect(state_badge(page)).to_have_text("已办结")
 
