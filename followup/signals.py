@@ -5,8 +5,12 @@ handed them only after commit, so a rolled-back registration enqueues nothing.""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.db.models.signals import post_save
 
+from dispatch.models import Correction
 from intake.models import CaseEvent
 
 from . import reminders, tasks, worksteps
@@ -32,5 +36,24 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
     tasks.publish_on_commit(ids)
 
 
+logger = logging.getLogger(__name__)
+
+
+def _on_correction(sender, instance: Correction, created: bool, raw: bool = False, **kwargs):
+    """A correction on a case is told through its event (above); one without a case (against
+    a department or an officer) is told directly, after commit, never on rollback."""
+    if not created or raw or instance.case_id is not None or tasks.publishing_is_paused():
+        return
+
+    def tell() -> None:
+        try:
+            worksteps.correction_without_case(instance)
+        except Exception:  # the correction stands; a failed channel must not fail the page
+            logger.exception("notifying correction %s failed", instance.pk)
+
+    transaction.on_commit(tell)
+
+
 def connect() -> None:
     post_save.connect(_on_case_event, sender=CaseEvent, dispatch_uid="followup.case_event")
+    post_save.connect(_on_correction, sender=Correction, dispatch_uid="followup.correction")

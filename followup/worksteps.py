@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -336,3 +337,38 @@ def deliver_party_sms(sms_id: int) -> bool:
         ).update(status=PartySms.Status.FAILED)
         raise
     return True
+
+
+def correction_without_case(correction) -> list:
+    """A correction against a department or an officer with no case (工作作风, a pattern
+    across cases) puts work on that desk too; reminder rows need a case, so the message goes
+    straight to the notification centre after commit (in-app always; SMS/e-mail per the
+    administrator's rule for corrections). Returns the messages sent (for tests)."""
+    from luodian_platform import notifications
+
+    rule = NotificationRule.objects.filter(kind=ReminderKind.CORRECTION).first()
+    channels = rule.channels() if rule else None
+    title = str(_("问题纠偏:%(problem)s") % {"problem": correction.get_problem_display()})
+    body = str(
+        _("%(dept)s收到一项问题纠偏(%(measure)s):%(text)s")
+        % {
+            "dept": correction.department.name if correction.department_id else "",
+            "measure": correction.get_measure_display(),
+            "text": correction.description[:200],
+        }
+    )
+    sent = []
+    for user_id in dict.fromkeys(_dept_desk(correction.department_id, correction.officer_id)):
+        if user_id == correction.created_by_id:
+            continue
+        message = notifications.Message(
+            recipient_id=user_id,
+            key=f"correction-{correction.pk}",
+            title=title,
+            body=body,
+            url=reverse("dispatch:corrections"),
+            urgent=correction.serious,
+        )
+        notifications.send(message, channels)
+        sent.append(message)
+    return sent

@@ -595,3 +595,33 @@ def test_roles_check_the_rule_table_is_admin_only(client, officer):
     response = client.get(reverse("admin:followup_notificationrule_changelist"))
     assert response.status_code in (302, 403)
     assert User.objects.filter(groups__name=Role.ADMIN).exists()
+
+
+def test_a_correction_without_a_case_tells_the_department_after_commit_only(
+    dispatcher, officer, officer_b, officer2, rsj, django_capture_on_commit_callbacks
+):
+    kwargs = {
+        "actor": dispatcher,
+        "department": rsj,
+        "problem": Correction.Problem.values[0],
+        "measure": Correction.Measure.RECTIFY,
+        "description": "多起案件签收不及时",
+    }
+    # Rolled back: nothing is told.
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                correction_create(**kwargs)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert not Notification.objects.filter(key__startswith="correction-").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        corr = correction_create(**kwargs)
+    told = Notification.objects.filter(key=f"correction-{corr.pk}")
+    names = set(told.values_list("recipient__username", flat=True))
+    assert names and names <= {"officer", "officer-b"} | set(
+        User.objects.filter(department=rsj).values_list("username", flat=True)
+    )
+    assert "officer2" not in names and "dispatcher" not in names
+    assert all(n.url == reverse("dispatch:corrections") for n in told)
