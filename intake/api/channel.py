@@ -152,8 +152,9 @@ class CachedSlugRelatedField(serializers.SlugRelatedField):
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
 
 
-class ChannelOrderInput(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64, label="渠道工单号")
+class CaseFieldsInput(serializers.Serializer):
+    """The fields of a case every intake API takes (channel orders, the walk-in API)."""
+
     category = CachedSlugRelatedField(
         slug_field="code", queryset=Category.objects.filter(is_active=True), label="类别代码"
     )
@@ -185,8 +186,33 @@ class ChannelOrderInput(serializers.Serializer):
     people_count = serializers.IntegerField(
         min_value=1, max_value=100000, required=False, default=1, label="涉及人数"
     )
-    is_violence_risk = serializers.BooleanField(required=False, default=False)
-    is_vulnerable = serializers.BooleanField(required=False, default=False)
+    is_violence_risk = serializers.BooleanField(required=False, default=False, label="民转刑风险")
+    is_vulnerable = serializers.BooleanField(required=False, default=False, label="涉弱势群体")
+    parties = ChannelPartyInput(many=True, allow_empty=False, max_length=50)
+
+    def case_fields(self) -> dict:
+        """The validated common fields as ``CaseInput`` keyword arguments."""
+        d = self.validated_data
+        names = (
+            "title",
+            "facts",
+            "request",
+            "category",
+            "township",
+            "place",
+            "amount",
+            "people_count",
+            "is_violence_risk",
+            "is_vulnerable",
+        )
+        return {
+            **{name: d[name] for name in names},
+            "parties": [PartyInput(**p) for p in d["parties"]],
+        }
+
+
+class ChannelOrderInput(CaseFieldsInput):
+    external_id = serializers.CharField(max_length=64, label="渠道工单号")
     other_proceeding = serializers.ChoiceField(
         choices=OtherProceeding.choices,
         required=False,
@@ -194,23 +220,10 @@ class ChannelOrderInput(serializers.Serializer):
         default="",
         help_text="已进入诉讼/仲裁/行政复议/信访的事项(将被标记为建议不予受理并给出指引)",
     )
-    parties = ChannelPartyInput(many=True, allow_empty=False, max_length=50)
 
     def to_case_input(self) -> CaseInput:
-        d = self.validated_data
         return CaseInput(
-            title=d["title"],
-            facts=d["facts"],
-            request=d["request"],
-            category=d["category"],
-            external_id=d["external_id"].strip(),
-            township=d["township"],
-            place=d["place"],
-            amount=d["amount"],
-            people_count=d["people_count"],
-            is_violence_risk=d["is_violence_risk"],
-            is_vulnerable=d["is_vulnerable"],
-            parties=[PartyInput(**p) for p in d["parties"]],
+            **self.case_fields(), external_id=self.validated_data["external_id"].strip()
         )
 
 

@@ -16,55 +16,20 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from intake.models import Case, RiskLevel
-from intake.services import CaseInput, PartyInput, duplicate_lookup
+from intake.services import CaseInput, duplicate_lookup
 from intake.walkin import request_digest, walk_in_register
 from luodian_platform.errors import ServiceError
-from luodian_platform.models import Category, Township
 
-from .channel import ORDER_EXAMPLE, ChannelPartyInput, field_errors
+from .channel import ORDER_EXAMPLE, CaseFieldsInput, field_errors
 from .serializers import CaseDetailSerializer
 
 
-class WalkInInput(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(is_active=True), label="类别代码"
-    )
-    title = serializers.CharField(max_length=200, label="标题")
-    facts = serializers.CharField(max_length=10000, label="事实与诉求")
-    request = serializers.CharField(
-        max_length=5000, required=False, allow_blank=True, default="", label="当事人诉求"
-    )
-    township = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Township.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
-        label="乡镇街道代码",
-    )
-    place = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", label="发生地点"
-    )
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        default=None,
-        label="涉及金额(元)",
-    )
-    people_count = serializers.IntegerField(
-        min_value=1, max_value=100000, required=False, default=1, label="涉及人数"
-    )
+class WalkInInput(CaseFieldsInput):
     risk_level = serializers.ChoiceField(
         choices=RiskLevel.choices, required=False, default=RiskLevel.LOW, label="风险等级"
     )
     is_group = serializers.BooleanField(required=False, default=False, label="群体性")
     is_repeat = serializers.BooleanField(required=False, default=False, label="重复访")
-    is_violence_risk = serializers.BooleanField(required=False, default=False, label="民转刑风险")
-    is_vulnerable = serializers.BooleanField(required=False, default=False, label="涉弱势群体")
-    parties = ChannelPartyInput(many=True, allow_empty=False, max_length=50)
     mode = serializers.ChoiceField(
         choices=[("register", "登记"), ("on_spot", "当场办结(即办件)"), ("link", "关联已有案件")],
         required=False,
@@ -82,20 +47,10 @@ class WalkInInput(serializers.Serializer):
     def to_case_input(self) -> CaseInput:
         d = self.validated_data
         return CaseInput(
-            title=d["title"],
-            facts=d["facts"],
-            request=d["request"],
-            category=d["category"],
-            township=d["township"],
-            place=d["place"],
-            amount=d["amount"],
-            people_count=d["people_count"],
+            **self.case_fields(),
             risk_level=d["risk_level"],
             is_group=d["is_group"],
             is_repeat=d["is_repeat"],
-            is_violence_risk=d["is_violence_risk"],
-            is_vulnerable=d["is_vulnerable"],
-            parties=[PartyInput(**p) for p in d["parties"]],
         )
 
 
