@@ -33,7 +33,7 @@ from luodian_platform.periods import period
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import Unit, WorkCalendar, local_date, local_tz
 
-from . import tasks, worksteps
+from . import snapshots, tasks, worksteps
 from .models import (
     CITIZEN_SEQ,
     POSITIVE_SATISFACTION,
@@ -447,6 +447,8 @@ def satisfaction_import(
         before = SatisfactionResult.objects.count()
         SatisfactionResult.objects.bulk_create(objs, ignore_conflicts=True)
         report.created = SatisfactionResult.objects.count() - before
+        if report.created:
+            snapshots.bump()  # bulk_create sends no post_save: kept evaluations are stale
     return report
 
 

@@ -166,3 +166,26 @@ def test_kept_tables_are_kept_per_language(make_case, dispatcher, officer, rsj, 
         english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "按期办结率" in chinese and "On-time closure rate" not in chinese
     assert "On-time closure rate" in english
+
+
+def test_a_12345_import_makes_the_next_request_compute_again(make_case, dispatcher, officer, rsj):
+    from followup.services import satisfaction_import
+    from intake.models import Channel
+
+    _closed(
+        lambda: make_case(channel=Channel.HOTLINE_12345, external_id="GZ-SNAP-1"),
+        dispatcher,
+        officer,
+        rsj,
+        dt.datetime(2025, 5, 6, 10, tzinfo=TZ),
+    )
+    with time_machine.travel(NOW, tick=False):
+        snapshots.evaluate_kept(period=YEAR)
+        rows = [
+            {"external_id": "GZ-SNAP-1", "satisfaction": "满意", "rated_at": "2025-05-08 10:00"}
+        ]
+        report = satisfaction_import(rows=rows, actor=dispatcher)
+        _commit_hooks()
+        _result, queries = _queries(lambda: snapshots.evaluate_kept(period=YEAR))
+    assert report.created == 1
+    assert queries > 5
