@@ -66,10 +66,26 @@ BROKER_DB="${BENCH_BROKER_DB:-12}"
 export REDIS_URL="redis://127.0.0.1:6379/${REDIS_DB}"
 export CELERY_BROKER_URL="redis://127.0.0.1:6379/${BROKER_DB}"
 export DJANGO_ENV=production
-export SECRET_KEY="${BENCH_SECRET_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')}"
-# Production refuses to start without its personal-data keys; the benchmark makes its own.
-export BLIND_INDEX_KEY="${BENCH_BLIND_INDEX_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
-export FIELD_ENCRYPTION_SALTS="${BENCH_FIELD_ENCRYPTION_SALTS:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
+# BENCH_REUSE_DB=1: keep the generated database as a pristine copy (<db>_pristine, with its
+# keys in bench-output/<db>.keys) and, on the next run with the same SCALE and SEED, start
+# from a copy of it instead of generating anew (a 1M database takes ~15 minutes to generate
+# and roll up). The measurements write (intake, sweeps), so each run starts from the copy.
+# BENCH_GENERATE_ONLY=1 stops after generating (to prepare a run for a quiet moment).
+REUSE="${BENCH_REUSE_DB:-0}"
+REUSING=0
+KEYS_FILE="$OUT/${DB}.keys"
+PRISTINE="${DB}_pristine"
+db_exists() { psql -h "$PG_HOST" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }
+if [ "$REUSE" = 1 ] && [ -f "$KEYS_FILE" ] && db_exists "$PRISTINE" && grep -qx "SCALE=${SCALE} SEED=${SEED}" "$KEYS_FILE"; then
+  # shellcheck disable=SC1090
+  . <(grep '^export ' "$KEYS_FILE")
+  REUSING=1
+else
+  export SECRET_KEY="${BENCH_SECRET_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')}"
+  # Production refuses to start without its personal-data keys; the benchmark makes its own.
+  export BLIND_INDEX_KEY="${BENCH_BLIND_INDEX_KEY:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
+  export FIELD_ENCRYPTION_SALTS="${BENCH_FIELD_ENCRYPTION_SALTS:-$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')}"
+fi
 export ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
 # The channel throttle (120/min, bulk 10/min per token) would cap the measured intake rate:
 # the benchmark measures capacity, so it lifts the throttle (docs/security.md has the real rates).
@@ -78,6 +94,16 @@ export CHANNEL_BULK_RATE="${BENCH_CHANNEL_BULK_RATE:-100000/min}"
 export SECURE_SSL_REDIRECT=0
 export SECURE_HSTS_SECONDS=0
 
+if [ "$REUSING" = 1 ]; then
+echo "bench: database ${DB} copied from ${PRISTINE} (scale ${SCALE}, seed ${SEED})"
+psql -h "$PG_HOST" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${DB}" >/dev/null
+psql -h "$PG_HOST" -U postgres -d postgres -qc "CREATE DATABASE ${DB} TEMPLATE ${PRISTINE}" >/dev/null
+redis-cli -h 127.0.0.1 -p 6379 -n "$BROKER_DB" flushdb >/dev/null
+redis-cli -h 127.0.0.1 -p 6379 -n "$REDIS_DB" flushdb >/dev/null
+$PY manage.py migrate --noinput -v0
+GEN_SECONDS=0
+ROLLUP_SECONDS=0
+else
 echo "bench: fresh database ${DB}, scale ${SCALE}, seed ${SEED}"
 psql -h "$PG_HOST" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${DB}" >/dev/null
 psql -h "$PG_HOST" -U postgres -d postgres -qc "CREATE DATABASE ${DB}" >/dev/null
@@ -95,6 +121,19 @@ T_ROLL=$(date +%s)
 $PY manage.py rollup_stats | tail -1
 ROLLUP_SECONDS=$(( $(date +%s) - T_ROLL ))
 echo "bench: roll-up backfill in ${ROLLUP_SECONDS}s"
+{
+  echo "SCALE=${SCALE} SEED=${SEED}"
+  printf 'export SECRET_KEY=%q\nexport BLIND_INDEX_KEY=%q\nexport FIELD_ENCRYPTION_SALTS=%q\n' \
+    "$SECRET_KEY" "$BLIND_INDEX_KEY" "$FIELD_ENCRYPTION_SALTS"
+} > "$KEYS_FILE"
+chmod 600 "$KEYS_FILE"
+if [ "$REUSE" = 1 ]; then
+  psql -h "$PG_HOST" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${PRISTINE}" >/dev/null
+  psql -h "$PG_HOST" -U postgres -d postgres -qc "CREATE DATABASE ${PRISTINE} TEMPLATE ${DB}" >/dev/null
+  echo "bench: kept ${PRISTINE} for the next BENCH_REUSE_DB=1 run"
+fi
+fi
+if [ "${BENCH_GENERATE_ONLY:-0}" = 1 ]; then echo "bench: generated only"; exit 0; fi
 $PY manage.py collectstatic --noinput -v0 >/dev/null 2>&1 || true
 
 echo "bench: gunicorn -w ${WORKERS} on 127.0.0.1:${PORT}"
