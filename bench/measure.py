@@ -293,14 +293,18 @@ def run(base: str, out: Path) -> dict:
             b, path, b.sup_page, repeat=1
         )
         b.timed(f"evaluation {year}", path, b.sup_page, rate=HEAVY_RATE)
+        # The year that includes today: its closed days from the roll-up, today live, never
+        # kept (a year-end evaluation is prepared in December, before the year is closed).
+        current = path.replace(f"year={year}", f"year={year + 1}")
+        res["other"][f"evaluation {year + 1} (includes today, sequential)"] = sequential(
+            b, current, b.sup_page, repeat=5
+        )
     else:
         res["latency"][f"evaluation {year}"] = NA
     excel = None
-    for words in (("evaluation", "export"), ("evaluation", "xlsx"), ("xlsx",), ("excel",)):
-        ename, epath = find_url([], contains=words, kwargs_list=({"year": year}, {}))
-        if epath:
-            excel = (ename, epath if str(year) in epath else f"{epath}?year={year}")
-            break
+    if path and "year=" in path:
+        # The Excel is the evaluation page with format=xlsx (followup.views.evaluation_page).
+        excel = (name, f"{path}&format=xlsx")
     if excel:
         res["other"]["excel"] = sequential(b, excel[1], b.sup_page, repeat=5) | {
             "url_name": excel[0]

@@ -63,6 +63,7 @@ from luodian_platform.models import Department, Township
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import local_date
 
+from .handling_time import HANDLING_TIME, _hours, medians_merged
 from .method import EVAL_COLUMNS as EVAL_COLUMNS
 from .method import FIGURES as FIGURES
 from .method import (
@@ -181,7 +182,6 @@ class Evaluation:
 
 # --- figures (set-based) --------------------------------------------------------------------
 
-HANDLING_TIME = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
 # Registration → the agreement taking effect (《人民调解法》 art. 29), stamped on the case by
 # mediation when the last signature is in; never the reply or the closing time.
 AGREEMENT_TIME = ExpressionWrapper(
@@ -201,14 +201,6 @@ class Median(Aggregate):
 
 def _ratio(num, den) -> float | None:
     return round(num / den, 4) if den else None
-
-
-def _hours(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.timedelta):
-        return round(value.total_seconds() / 3600, 2)
-    return round(float(value) / 3_600_000_000, 2)  # microseconds (SQLite)
 
 
 def _microseconds(value) -> float:
@@ -586,8 +578,22 @@ def evaluate(
                 row.avg_hours = _hours(acc[0] / row.handled)
             if acc and row.agreements:
                 row.avg_agreement_hours = _hours(acc[1] / row.agreements)
-        handled = Case.objects.filter(cond["handled"], **{f"{by}_id__in": list(table)})
-        for key, median in _medians(handled, by).items():
+        scope = {f"{by}_id__in": list(table)}
+        if rolled is not None and live is not None:
+            # A period that includes today: the rolled days' sorted times are kept, only
+            # the live days' cases are read (followup/handling_time.py).
+            found = medians_merged(
+                by=by,
+                units=list(table),
+                rolled=rolled,
+                rolled_handled=Case.objects.filter(
+                    case_conditions(rolled)["handled"], **{f"{by}_id__isnull": False}
+                ),
+                live_handled=Case.objects.filter(case_conditions(live)["handled"], **scope),
+            )
+        else:
+            found = _medians(Case.objects.filter(cond["handled"], **scope), by)
+        for key, median in found.items():
             table[key].median_hours = median
 
     codes = {u.code: u.pk for u in units["department"]}

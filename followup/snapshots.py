@@ -21,37 +21,26 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from luodian_platform.generations import Generation
 from luodian_platform.workcal import local_date
 
+from . import handling_time
 from .evaluation import Evaluation, evaluate
 from .periods import Period
 
 GENERATION_KEY = "evaluation:generation"
+_generation = Generation(GENERATION_KEY)
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # A fresh cache: start from a value no earlier snapshot key can carry.
-        value = int(dt.datetime.now().timestamp() * 1000)
-        if not cache.add(GENERATION_KEY, value, timeout=None):
-            value = cache.get(GENERATION_KEY, value)
-    return int(value)
+    return _generation.current()
 
 
 def bump(**_ignored) -> None:
     """Every kept evaluation is stale from the commit of the current transaction on."""
-
-    def _bump() -> None:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # not set yet: the next read starts a new generation
-            generation()
-
-    transaction.on_commit(_bump)
+    _generation.bump()
 
 
 def _key(period: Period, department: int | None, townships: bool) -> str:
@@ -85,7 +74,9 @@ def evaluate_kept(
 
 def warm(today: dt.date | None = None) -> list[Period]:
     """After the nightly roll-up: compute the county tables of last month, last quarter and
-    last year, so the first supervisor of the day does not wait for them."""
+    last year (kept), and the current month, quarter and year (whose rolled days' handling
+    times are then kept, ``followup.handling_time``), so the first supervisor of the day does
+    not wait for them. Returns the closed periods kept."""
     from .periods import period_from
 
     today = today or local_date()
@@ -102,6 +93,8 @@ def warm(today: dt.date | None = None) -> list[Period]:
     ]
     for p in periods:
         evaluate_kept(period=p)
+    for kind in ("month", "quarter", "year"):
+        evaluate(period=period_from({"period": kind, "date": today.isoformat()}, today=today))
     return periods
 
 
@@ -122,3 +115,6 @@ def connect() -> None:
     ):
         post_save.connect(bump, sender=model, dispatch_uid=f"evaluation-bump-save-{model}")
         post_delete.connect(bump, sender=model, dispatch_uid=f"evaluation-bump-del-{model}")
+    # A day rolled up again: the kept handling times of the periods that include it.
+    post_save.connect(handling_time.rolled_again, sender=RollupDay, dispatch_uid="times-rolled")
+    post_delete.connect(handling_time.rolled_again, sender=RollupDay, dispatch_uid="times-del")

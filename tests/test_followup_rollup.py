@@ -207,3 +207,66 @@ def test_year_from_rollup_runs_a_fixed_number_of_queries(year_of_cases):
     assert rsj(after).handled == rsj(before).handled + 300
     assert len(large) == len(small), [q["sql"][:80] for q in large]
     assert len(large) <= 14
+
+
+def test_median_of_two_sorted_lists_is_the_median_of_their_union():
+    import random
+    import statistics
+
+    from followup.handling_time import median_of
+
+    rng = random.Random(16)
+    for _ in range(400):
+        a = sorted(
+            rng.choice((rng.uniform(0, 900_000), float(rng.randint(0, 50) * 3600)))
+            for _ in range(rng.randint(0, 60))
+        )
+        b = sorted(float(rng.randint(0, 50) * 3600) for _ in range(rng.randint(0, 8)))
+        union = sorted(a + b)
+        if not union:
+            assert median_of(a, b) is None
+            continue
+        lo, hi = union[(len(union) - 1) // 2], union[len(union) // 2]
+        if connection.vendor == "postgresql":  # percentile_cont(0.5), seconds → hours
+            expected = round((lo + (hi - lo) * 0.5) / 3600, 2)
+        else:  # the median of the (already rounded) hours
+            expected = round(statistics.median(union), 2)
+        assert median_of(a, b) == expected, (a, b)
+
+
+def test_current_year_keeps_the_rolled_days_times_and_adds_today_live(
+    year_of_cases, make_case, dispatcher, officer, rsj, django_capture_on_commit_callbacks
+):
+    """A period that includes today: the medians read the rolled days' sorted times once,
+    then only today's cases; a day rolled up again is read again."""
+    ytd = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026年")
+    with time_machine.travel(NOW, tick=False):
+        call_command("rollup_stats", "--from", "2026-01-01")
+        rolled, live = rollup_split(ytd)
+        assert (rolled.end, live.start) == (dt.date(2026, 2, 9), dt.date(2026, 2, 10))
+        with CaptureQueriesContext(connection) as first:
+            result = evaluate(period=ytd)
+        assert _rows(result) == _rows(evaluate(period=ytd, use_rollup=False))
+        with CaptureQueriesContext(connection) as second:
+            assert _rows(evaluate(period=ytd)) == _rows(result)
+        # The rolled days' times (one query per table) are read once, then kept.
+        assert len(second) == len(first) - 2
+    # A case closed on a rolled day after it was rolled up (late data): the kept times
+    # lag until the day is rolled up again, then the figure is the live one.
+    with time_machine.travel(dt.datetime(2026, 1, 5, 9, tzinfo=TZ), tick=False):
+        late = make_case()
+        case_dispatch(case_id=late.pk, department=rsj, actor=dispatcher)
+        case_sign_for(case_id=late.pk, actor=officer)
+    with time_machine.travel(dt.datetime(2026, 1, 20, 9, tzinfo=TZ), tick=False):
+        mediation.case_reply(
+            case_id=late.pk, actor=officer, outcome=Outcome.HANDLED, text="答", document="答复书"
+        )
+        case_approve(case_id=late.pk, actor=dispatcher)
+    with time_machine.travel(NOW, tick=False):
+        live_now = _rows(evaluate(period=ytd, use_rollup=False))
+        assert _rows(evaluate(period=ytd)) != live_now
+        with django_capture_on_commit_callbacks(execute=True):  # the bump is after commit
+            call_command("rollup_stats", "--from", "2026-01-05", "--to", "2026-01-20")
+        assert _rows(evaluate(period=ytd)) == live_now
+    rsj_row = next(r for r in live_now["departments"] if r["name"] == "县人社局")
+    assert rsj_row["handled"] == 3 and rsj_row["median_hours"] is not None
