@@ -359,6 +359,11 @@ class Correction(models.Model):
         verbose_name=_("反馈人"),
     )
     feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    # A correction without a case (against a department or an officer): when the desk was
+    # told that its rectification deadline passed (followup.worksteps; a correction on a case
+    # is told through a reminder row of that case instead). Set in the transaction that
+    # sends, so the sweep tells each correction once.
+    due_notified_at = models.DateTimeField(_("整改到期提醒时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -28,12 +28,13 @@ class NotificationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(PartySms)
 class PartySmsAdmin(admin.ModelAdmin):
-    """The SMS outbox to parties (read-only: written by the case flow, sent by workers)."""
+    """The SMS outbox to parties and to mediators without an account (read-only: written by
+    the case flow, sent by workers)."""
 
     list_display = ("key", "case", "kind", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "kind")
     list_select_related = ("case",)
-    raw_id_fields = ("case", "party")
+    raw_id_fields = ("case", "party", "mediator")
 
     def has_add_permission(self, request):
         return False

@@ -10,13 +10,14 @@ class FollowupConfig(AppConfig):
         from django.db.models import Q
 
         from intake.lifecycle import register_after_transition
-        from intake.models import register_visibility
+        from intake.models import register_event_labels, register_visibility
         from luodian_platform.celery import BEAT_ENTRIES
         from luodian_platform.roles import Role
 
         from . import followup_actions, signals, snapshots, sources, tasks
 
         followup_actions.register()
+        register_event_labels({"visit_reassign": _("改派回访")})
         # Closing a case schedules its follow-up visits in the same transaction.
         register_after_transition("approve", _schedule_visits_on_close)
         signals.connect()

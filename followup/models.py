@@ -45,6 +45,7 @@ class ReminderKind(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", _("延期申请已审批")
     SESSION_BOOKED = "session_booked", _("调解已预约")
     VISIT_ASSIGNED = "visit_assigned", _("回访任务已分派")
+    VISIT_REMOVED = "visit_removed", _("回访任务已改派他人")
 
 
 class Reminder(models.Model):
@@ -144,12 +145,13 @@ class NotificationRule(models.Model):
 
 
 class PartySms(models.Model):
-    """An SMS to a party (当事人) about their case, e.g. the time and place of a mediation
-    session. Parties have no staff account, so this is not a ``Reminder``; it is written in
-    the step's transaction, unique by ``key`` (one per step per party), handed to a worker
-    after commit and claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` like a reminder
-    (``followup.worksteps.deliver_party_sms``). The text holds no personal data; the number
-    is read (decrypted) from the party row when sending."""
+    """An SMS to someone without a staff account about a case: a party (当事人), or a
+    committee mediator or expert booked on a session (调解员、专家, ``mediator``); exactly
+    one of the two. Written in the step's transaction, unique by ``key`` (one per step per
+    person), handed to a worker after commit and claimed with ``SELECT … FOR UPDATE SKIP
+    LOCKED`` like a reminder (``followup.worksteps.deliver_party_sms``): one outbox and one
+    send path with retries for both. The text holds no personal data; the number is read
+    (decrypted) from the party's or the mediator's row when sending."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -161,7 +163,20 @@ class PartySms(models.Model):
         Case, on_delete=models.CASCADE, related_name="party_sms", verbose_name=_("案件")
     )
     party = models.ForeignKey(
-        "intake.Party", on_delete=models.CASCADE, related_name="+", verbose_name=_("当事人")
+        "intake.Party",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("当事人"),
+    )
+    mediator = models.ForeignKey(
+        "mediation.Mediator",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("调解员/专家"),
     )
     kind = models.CharField(_("类型"), max_length=24, choices=ReminderKind.choices)
     key = models.CharField(_("幂等键"), max_length=64, unique=True)
@@ -176,11 +191,18 @@ class PartySms(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("当事人短信")
-        verbose_name_plural = _("当事人短信")
+        verbose_name = _("短信(当事人、调解员)")
+        verbose_name_plural = _("短信(当事人、调解员)")
         indexes = [
             models.Index(
                 fields=["created_at"], name="party_sms_pending_idx", condition=Q(status="pending")
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party__isnull=False, mediator__isnull=True)
+                | Q(party__isnull=True, mediator__isnull=False),
+                name="party_sms_one_recipient",
             )
         ]
 

@@ -469,10 +469,20 @@ def _still_relevant(r: Reminder) -> bool:
             and bool(case.due_at)
             and (r.threshold.split("/")[0] == _stamp(case.due_at))
         )
-    if r.kind == ReminderKind.VISIT_DUE:
-        visit_id = int(r.threshold.removeprefix("visit-"))
-        return Visit.objects.filter(pk=visit_id, status=Visit.Status.SCHEDULED).exists()
+    if r.kind in (ReminderKind.VISIT_DUE, ReminderKind.VISIT_ASSIGNED):
+        # Re-assigned in the meantime (followup.services.visit_reassign): the new officer
+        # is told instead.
+        return Visit.objects.filter(
+            pk=_visit_id(r), status=Visit.Status.SCHEDULED, assignee_id=r.recipient_id
+        ).exists()
+    if r.kind == ReminderKind.VISIT_REMOVED:
+        return not Visit.objects.filter(pk=_visit_id(r), assignee_id=r.recipient_id).exists()
     return True
+
+
+def _visit_id(r: Reminder) -> int:
+    """``visit-<id>`` (assigned at closing, due) or ``visit-<id>/e<event>`` (re-assigned)."""
+    return int(r.threshold.removeprefix("visit-").split("/")[0])
 
 
 def _deadline_text(moment) -> str:
@@ -497,16 +507,22 @@ STEP_TEXTS = {
     ReminderKind.EXTENSION_DECIDED: _("案件%(number)s的延期申请:%(step)s,办理时限%(due)s。"),
     ReminderKind.SESSION_BOOKED: _("案件%(number)s「%(title)s」已预约调解:%(note)s,请准时参加。"),
     ReminderKind.VISIT_ASSIGNED: _("案件%(number)s「%(title)s」的回访任务已分派给您。"),
+    ReminderKind.VISIT_REMOVED: _(
+        "案件%(number)s「%(title)s」的回访任务已改派他人(%(note)s),您无需再回访。"
+    ),
 }
 
 
 def _step_values(r: Reminder) -> dict[str, str]:
     """The label and note of the event a work-step reminder is about (``event-<id>``)."""
     values = {"step": "", "note": ""}
+    event_id = None
     if r.threshold.startswith("event-"):
-        event = CaseEvent.objects.filter(
-            pk=int(r.threshold.removeprefix("event-")), case_id=r.case_id
-        ).first()
+        event_id = int(r.threshold.removeprefix("event-"))
+    elif r.threshold.startswith("visit-") and "/e" in r.threshold:
+        event_id = int(r.threshold.rsplit("/e", 1)[1])
+    if event_id is not None:
+        event = CaseEvent.objects.filter(pk=event_id, case_id=r.case_id).first()
         if event is not None:
             values = {"step": event.transition_label, "note": event.note[:100]}
     return values
@@ -540,7 +556,10 @@ def render(r: Reminder) -> notifications.Message:
     text = texts.get(r.kind, _("案件%(number)s有待办事项,请及时处理。")) % values
     url = reverse("intake:case_detail", args=[case.pk])
     if r.kind == ReminderKind.VISIT_ASSIGNED and r.threshold.startswith("visit-"):
-        url = reverse("followup:visit", args=[int(r.threshold.removeprefix("visit-"))])
+        url = reverse("followup:visit", args=[_visit_id(r)])
+    elif r.kind == ReminderKind.VISIT_REMOVED:
+        # The visit (and perhaps the case) is no longer theirs to open.
+        url = reverse("followup:workbench")
     return notifications.Message(
         recipient_id=r.recipient_id,
         key=r.idempotency_key,

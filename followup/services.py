@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from dispatch.clocks import compute, flag
 from dispatch.deadlines import handling_deadlines
 from intake.lifecycle import run_transition
-from intake.models import Case, Channel, State
+from intake.models import Case, CaseEvent, Channel, State
 from intake.services import party_reveal
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
 from luodian_platform.models import User
@@ -278,6 +278,82 @@ def visit_record(
             )
             visit.led_to_rework = True
         visit.save()
+    return visit
+
+
+# Who hands a visit to another follow-up officer (改派): the centre, which runs the
+# follow-up desk, and administrators. A follow-up officer cannot pass their own visits on
+# (403; they ask the centre), nor can a supervisor (they oversee, they do not distribute).
+REASSIGN_ROLES = (Role.DISPATCHER, Role.ADMIN)
+
+
+def followup_officers():
+    """Active users who may be given visits (the ``followup`` role)."""
+    return User.objects.filter(is_active=True, groups__name=Role.FOLLOWUP).distinct().order_by("pk")
+
+
+def visit_reassign(*, visit_id: int, actor, assignee_id: int | None, reason: str = "") -> Visit:
+    """改派回访: give a scheduled visit to another follow-up officer (leave, workload, a
+    dialect). The visit is locked, the new officer must hold the follow-up role, the case's
+    event log records who moved it from whom to whom and why, and after commit the new
+    officer is told of the visit and the previous one that it was taken off them
+    (``worksteps.visit_reassigned``). Visits the actor cannot see answer 404."""
+    from . import selectors
+
+    if selectors.visit_get(user=actor, pk=visit_id) is None:
+        raise NotFound(_("回访记录不存在或您无权查看。"))
+    if not user_has_role(actor, *REASSIGN_ROLES):
+        raise NotAllowed(_("只有调度中心可以改派回访任务。"))
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ServiceError(_("改派原因过长。"), fields={"reason": _("请不要超过200字。")})
+    officer = followup_officers().filter(pk=assignee_id).first() if assignee_id else None
+    if officer is None:
+        raise ServiceError(
+            _("请选择在岗的回访员。"), fields={"assignee": _("请选择在岗的回访员。")}
+        )
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update(of=("self",)).filter(pk=visit_id).first()
+        if visit is None:
+            raise NotFound(_("回访记录不存在或您无权查看。"))
+        if visit.status != Visit.Status.SCHEDULED:
+            raise Conflict(
+                _("该回访已「%(s)s」,不能改派。") % {"s": visit.get_status_display()},
+                code="visit_closed",
+            )
+        if visit.assignee_id == officer.pk:
+            raise ServiceError(
+                _("该回访已由%(name)s负责。") % {"name": officer.display_name},
+                fields={"assignee": _("请选择另一名回访员。")},
+            )
+        previous = visit.assignee
+        visit.assignee = officer
+        visit.save(update_fields=["assignee"])
+        case = Case.objects.only("pk", "state").get(pk=visit.case_id)
+        note = _("第%(seq)s次回访(%(date)s):%(old)s → %(new)s") % {
+            "seq": visit.seq,
+            "date": f"{visit.due_date:%Y-%m-%d}",
+            "old": previous.display_name if previous else _("未分派"),
+            "new": officer.display_name,
+        }
+        event = CaseEvent.objects.create(
+            case=case,
+            transition="visit_reassign",
+            from_state=case.state,
+            to_state=case.state,
+            actor=actor,
+            note=f"{note};{reason}" if reason else str(note),
+            payload={
+                "visit": visit.pk,
+                "from": previous.pk if previous else None,
+                "to": officer.pk,
+            },
+        )
+        tasks.publish_on_commit(
+            worksteps.visit_reassigned(
+                visit=visit, previous_id=previous.pk if previous else None, event=event
+            )
+        )
     return visit
 
 

@@ -30,6 +30,7 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
         if instance.transition == "session_book" and not tasks.publishing_is_paused():
             # Loads of history (the demo year) text no party about sessions long past.
             sms = worksteps.party_sms_for_session(case=instance.case, event=instance)
+            sms += worksteps.mediator_sms_for_session(case=instance.case, event=instance)
             tasks.publish_party_sms_on_commit(sms)
     else:
         return

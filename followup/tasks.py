@@ -132,7 +132,9 @@ def send_party_sms(sms_id: int) -> bool:
 def sweep_reminders() -> int:
     result = reminders.sweep()
     sms = publish_party_sms(worksteps.party_sms_due(timezone.now()))
-    return len(publish_send(result.due_ids)) + len(sms)
+    # Corrections without a case have no reminder row: told here, once each.
+    corrections = worksteps.corrections_without_case_due(timezone.now())
+    return len(publish_send(result.due_ids)) + len(sms) + corrections
 
 
 @shared_task(

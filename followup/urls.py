@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("visits/<int:pk>/", views.visit_page, name="visit"),
     path("visits/<int:pk>/reveal/<int:party_id>/", views.phone_reveal, name="phone_reveal"),
+    path("visits/<int:pk>/reassign/", views.visit_reassign, name="visit_reassign"),
     path("import/", views.satisfaction_import_page, name="import"),
     path("evaluation/", views.evaluation_page, name="evaluation"),
     path("evaluation/method/", views.evaluation_method_page, name="evaluation_method"),

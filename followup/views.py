@@ -93,6 +93,88 @@ class VisitForm(forms.Form):
     )
 
 
+class VisitReassignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=gettext_lazy("改派给"),
+        queryset=services.followup_officers(),
+        empty_label=gettext_lazy("请选择回访员"),
+        error_messages={
+            "required": gettext_lazy("请选择在岗的回访员。"),
+            "invalid_choice": gettext_lazy("请选择在岗的回访员。"),
+        },
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("改派原因"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": gettext_lazy("请不要超过200字。")},
+    )
+
+    def __init__(self, *args, visit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].label_from_instance = lambda u: u.display_name
+        if visit is not None and visit.assignee_id:
+            self.fields["assignee"].queryset = services.followup_officers().exclude(
+                pk=visit.assignee_id
+            )
+
+
+def _visit_response(request, visit, *, form=None, reassign_form=None, status=200):
+    may_reassign = visit.status == Visit.Status.SCHEDULED and user_has_role(
+        request.user, *services.REASSIGN_ROLES
+    )
+    if may_reassign and reassign_form is None:
+        reassign_form = VisitReassignForm(visit=visit)
+    return render(
+        request,
+        "followup/visit.html",
+        {
+            "visit": visit,
+            "case": visit.case,
+            "parties": list(visit.case.parties.order_by("role", "pk")),
+            "form": form if form is not None else VisitForm(),
+            "reassign_form": reassign_form if may_reassign else None,
+            "attempts": list(visit.attempts.select_related("by")),
+            "reveals": selectors.visit_reveals(visit=visit),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.FOLLOWUP, Role.SUPERVISOR, Role.DISPATCHER)
+@require_POST
+def visit_reassign(request, pk: int):
+    """改派回访 (the centre): the form on the visit page. A refusal shows the page again with
+    the reason (400); done, back to the visit with a message."""
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    if visit is None:
+        raise Http404
+    if not user_has_role(request.user, *services.REASSIGN_ROLES):
+        raise PermissionDenied
+    form = VisitReassignForm(request.POST, visit=visit)
+    if form.is_valid():
+        try:
+            visit = services.visit_reassign(
+                visit_id=pk,
+                actor=request.user,
+                assignee_id=form.cleaned_data["assignee"].pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            for name, msg in (exc.fields or {}).items():
+                form.add_error(name if name in form.fields else None, msg)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("已改派给%(name)s,并已通知原回访员和新回访员。")
+                % {"name": visit.assignee.display_name},
+            )
+            return redirect("followup:visit", pk=pk)
+    return _visit_response(request, visit, reassign_form=form, status=400)
+
+
 @role_required(Role.FOLLOWUP, Role.SUPERVISOR, Role.DISPATCHER)
 def visit_page(request, pk: int):
     visit = selectors.visit_get(user=request.user, pk=pk)
@@ -115,19 +197,7 @@ def visit_page(request, pk: int):
             else:
                 messages.success(request, _("已记录回访。"))
             return redirect("followup:workbench")
-    parties = list(visit.case.parties.order_by("role", "pk"))
-    return render(
-        request,
-        "followup/visit.html",
-        {
-            "visit": visit,
-            "case": visit.case,
-            "parties": parties,
-            "form": form,
-            "attempts": list(visit.attempts.select_related("by")),
-            "reveals": selectors.visit_reveals(visit=visit),
-        },
-    )
+    return _visit_response(request, visit, form=form)
 
 
 @role_required(Role.FOLLOWUP, Role.SUPERVISOR, Role.DISPATCHER)

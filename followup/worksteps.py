@@ -22,11 +22,16 @@ Who is told (the table is in docs/followup.md, "Work-step notifications"):
   deadline passes without feedback (``source_corrections_due``);
 - extension requested: the dispatchers (same row as the sweep's ``ext-<id>`` reminder);
 - extension decided: the officer who asked, and the assignee;
-- session booked: the session's mediators with a staff account; and every party with a
-  mobile number by SMS (``party_sms_for_session``: parties have no account, so a
-  ``PartySms`` row per party instead of a ``Reminder``), unless the rule turns that off;
+- session booked: the session's mediators with a staff account; its mediators and experts
+  without one who have a phone on their record, by SMS (``mediator_sms_for_session``); and
+  every party with a mobile number by SMS (``party_sms_for_session``), unless the rule turns
+  that off — people without an account get a ``PartySms`` row instead of a ``Reminder``;
 - visit assigned: the follow-up officer (``visits_assigned``, called by
-  ``services.visits_schedule``).
+  ``services.visits_schedule``); re-assigned: the new officer, and the previous one is told
+  it was taken off (``visit_reassigned``);
+- a correction without a case: its desk when issued (``correction_without_case``) and when
+  its rectification deadline passes without feedback (``corrections_without_case_due``,
+  from the sweep).
 
 The actor of a step is never told about their own step.
 """
@@ -34,6 +39,7 @@ The actor of a step is never told about their own step.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Iterable
 
@@ -54,6 +60,8 @@ from luodian_platform.validators import normalize_phone
 
 from . import reminders
 from .models import NotificationRule, PartySms, Reminder, ReminderKind
+
+logger = logging.getLogger(__name__)
 
 Recipients = Callable[[Case, CaseEvent], list[int]]
 # SMS reach mobiles only (a landline is stored too, and is skipped).
@@ -209,6 +217,28 @@ def visits_assigned(visits: Iterable) -> list[int]:
     return ids
 
 
+def visit_reassigned(*, visit, previous_id: int | None, event: CaseEvent) -> list[int]:
+    """Rows for a re-assigned visit, in the re-assignment's transaction: the new officer is
+    told of the visit (with its link), the previous one that it was taken off them. Keyed by
+    the re-assignment's event (``visit-<id>/e<event id>``), so a visit moved A → B → A tells
+    A again; the actor is not told about their own step."""
+    key = f"visit-{visit.pk}/e{event.pk}"
+    ids = _write(
+        visit.case_id,
+        ReminderKind.VISIT_ASSIGNED,
+        key,
+        [p for p in [visit.assignee_id] if p and p != event.actor_id],
+        urgent=False,
+    )
+    return ids + _write(
+        visit.case_id,
+        ReminderKind.VISIT_REMOVED,
+        key,
+        [p for p in [previous_id] if p and p != event.actor_id],
+        urgent=False,
+    )
+
+
 def source_corrections_due(ctx: reminders.SweepContext) -> Iterable[Reminder]:
     """整改期限: a correction on a case whose rectification deadline has passed without
     feedback; told once per correction (only corrections whose row is not written yet)."""
@@ -290,6 +320,75 @@ def party_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
     )
 
 
+def _place(session) -> str:
+    return (session.room.name if session.room_id else session.on_site_place)[:60]
+
+
+def mediator_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
+    """Rows telling the session's mediators and experts who have no staff account (committee
+    members, outside experts: no in-app centre to reach them) when and where to mediate, in
+    the booking's transaction; one per mediator with a phone on their record. Returns the
+    ids to send. The text names the case number, its category, the time and the place, and
+    no party's name or number: the mediator reads those in the hall.
+
+    The key carries the session's start (``session-<id>-<start>-med-<id>``): a repeat of the
+    same booking writes nothing, while a session moved to another time would be a new
+    message. Always on: it is these mediators' only channel (the rule's 短信通知当事人 is
+    about parties)."""
+    Session = apps.get_model("mediation", "MediationSession")
+    session = (
+        Session.objects.select_related("room", "case__category")
+        .filter(pk=(event.payload or {}).get("session"), case_id=case.pk)
+        .first()
+    )
+    if session is None:
+        return []
+    start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    text = _(
+        "【%(county)s矛盾纠纷化解平台】调解安排:%(when)s在%(place)s调解案件%(number)s"
+        "(%(category)s),请准时参加。如需调整请致电%(hall)s。"
+    ) % {
+        "county": settings.COUNTY_NAME,
+        "when": f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+        "place": _place(session),
+        "number": case.number,
+        "category": session.case.category.name if session.case.category_id else "",
+        "hall": settings.HALL_PHONE,
+    }
+    stamp = f"{start:%Y%m%d%H%M}"
+    rows = [
+        PartySms(
+            case=case,
+            mediator_id=m.pk,
+            kind=ReminderKind.SESSION_BOOKED,
+            key=f"session-{session.pk}-{stamp}-med-{m.pk}",
+            text=text[:300],
+        )
+        # A handful per session; the phone is encrypted, so it is tested here, not in SQL.
+        for m in session.mediators.filter(user__isnull=True, is_active=True).order_by("pk")
+        if m.phone
+    ]
+    if not rows:
+        return []
+    PartySms.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        PartySms.objects.filter(
+            key__in=[r.key for r in rows],
+            status=PartySms.Status.PENDING,
+            enqueued_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+
+
+def _recipient_phone(row: PartySms) -> str:
+    if row.party_id:
+        party = Party.objects.filter(pk=row.party_id).first()
+        return party.phone if party else ""
+    Mediator = apps.get_model("mediation", "Mediator")
+    mediator = Mediator.objects.filter(pk=row.mediator_id, is_active=True).first()
+    return mediator.phone if mediator else ""
+
+
 def party_sms_due(now: dt.datetime) -> list[int]:
     """Pending party SMS not handed over, or handed over longer ago than the lease (a lost
     broker message, a dead worker): the sweep hands them over again."""
@@ -314,8 +413,8 @@ def deliver_party_sms(sms_id: int) -> bool:
             )
             if row is None:
                 return False
-            mobile = _mobile(Party.objects.filter(pk=row.party_id).first().phone)
-            if not mobile:  # a landline or a number purged since: nothing to send to
+            mobile = _mobile(_recipient_phone(row))
+            if not mobile:  # a landline, a number purged since, or a mediator struck off
                 row.status = PartySms.Status.SKIPPED
                 row.save(update_fields=["status"])
                 return False
@@ -339,15 +438,35 @@ def deliver_party_sms(sms_id: int) -> bool:
     return True
 
 
+def _tell_correction_desk(correction, *, key: str, title: str, body: str, urgent: bool) -> list:
+    """One message per person of a correction's desk (not its author), in-app plus the
+    channels of the administrator's rule for corrections."""
+    from luodian_platform import notifications
+
+    rule = NotificationRule.objects.filter(kind=ReminderKind.CORRECTION).first()
+    channels = rule.channels if rule else None
+    sent = []
+    for user_id in dict.fromkeys(_dept_desk(correction.department_id, correction.officer_id)):
+        if user_id == correction.created_by_id:
+            continue
+        message = notifications.Message(
+            recipient_id=user_id,
+            key=key,
+            title=title,
+            body=body,
+            url=reverse("dispatch:corrections"),
+            urgent=urgent,
+        )
+        notifications.send(message, channels)
+        sent.append(message)
+    return sent
+
+
 def correction_without_case(correction) -> list:
     """A correction against a department or an officer with no case (工作作风, a pattern
     across cases) puts work on that desk too; reminder rows need a case, so the message goes
     straight to the notification centre after commit (in-app always; SMS/e-mail per the
     administrator's rule for corrections). Returns the messages sent (for tests)."""
-    from luodian_platform import notifications
-
-    rule = NotificationRule.objects.filter(kind=ReminderKind.CORRECTION).first()
-    channels = rule.channels() if rule else None
     title = str(_("问题纠偏:%(problem)s") % {"problem": correction.get_problem_display()})
     body = str(
         _("%(dept)s收到一项问题纠偏(%(measure)s):%(text)s")
@@ -357,18 +476,80 @@ def correction_without_case(correction) -> list:
             "text": correction.description[:200],
         }
     )
-    sent = []
-    for user_id in dict.fromkeys(_dept_desk(correction.department_id, correction.officer_id)):
-        if user_id == correction.created_by_id:
+    return _tell_correction_desk(
+        correction,
+        key=f"correction-{correction.pk}",
+        title=title,
+        body=body,
+        urgent=correction.serious,
+    )
+
+
+def _caseless_corrections_due(now: dt.datetime):
+    Correction = apps.get_model("dispatch", "Correction")
+    return Correction.objects.filter(
+        case__isnull=True,
+        feedback_at__isnull=True,
+        rectify_due_at__isnull=False,
+        rectify_due_at__lte=now,
+        due_notified_at__isnull=True,
+    )
+
+
+def corrections_without_case_due(now: dt.datetime | None = None) -> int:
+    """整改期限 of corrections without a case: the sweep tells their desk once the deadline
+    has passed without feedback, once per correction.
+
+    *Why not a reminder row:* ``Reminder.case`` is required, and the reminder's unique key,
+    its rendering, its relevance check and the sweep's markers all hang on the case; making
+    it optional would touch every reminder. Instead each due correction is claimed under a
+    row lock (``SKIP LOCKED``: two sweeps never both take it), told, and marked
+    (``due_notified_at``) in one transaction, as ``reminders.deliver`` does with a reminder:
+    a failed channel rolls the in-app message and the mark back, and the next sweep tries
+    again with the same idempotency key (``correction-due-<id>``), which the in-app centre
+    and the SMS gateway drop as a repeat. Not serious ones wait for working hours like any
+    non-urgent reminder. Returns the number of corrections told."""
+    now = now or timezone.now()
+    window = reminders.in_send_window(now)
+    qs = _caseless_corrections_due(now)
+    if not window:
+        qs = qs.filter(serious=True)
+    told = 0
+    for pk in qs.order_by("rectify_due_at", "pk").values_list("pk", flat=True)[
+        : reminders.SEND_BATCH
+    ]:
+        try:
+            with transaction.atomic():
+                corr = (
+                    _caseless_corrections_due(now)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("department")
+                    .filter(pk=pk)
+                    .first()
+                )
+                if corr is None:
+                    continue  # told already, answered, or another sweep holds it
+                _tell_correction_desk(
+                    corr,
+                    key=f"correction-due-{corr.pk}",
+                    title=str(
+                        _("整改期限已到:%(problem)s") % {"problem": corr.get_problem_display()}
+                    ),
+                    body=str(
+                        _("%(dept)s的问题纠偏(%(measure)s)整改期限%(due)s已到,请尽快反馈整改情况。")
+                        % {
+                            "dept": corr.department.name if corr.department_id else "",
+                            "measure": corr.get_measure_display(),
+                            "due": timezone.localtime(corr.rectify_due_at).strftime(
+                                "%Y-%m-%d %H:%M"
+                            ),
+                        }
+                    ),
+                    urgent=corr.serious,
+                )
+                type(corr).objects.filter(pk=corr.pk).update(due_notified_at=timezone.now())
+        except Exception:  # one broken channel must not stop the sweep; retried next time
+            logger.exception("telling the deadline of correction %s failed", pk)
             continue
-        message = notifications.Message(
-            recipient_id=user_id,
-            key=f"correction-{correction.pk}",
-            title=title,
-            body=body,
-            url=reverse("dispatch:corrections"),
-            urgent=correction.serious,
-        )
-        notifications.send(message, channels)
-        sent.append(message)
-    return sent
+        told += 1
+    return told

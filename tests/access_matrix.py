@@ -1024,6 +1024,21 @@ MATRIX: dict[str, Rule] = {
         method="post",
         **_on("visit", party_id=lambda v: v.case.parties.order_by("pk")[0].pk),
     ),
+    # 改派回访: the centre only; the visit's own follow-up officer and supervisors see the
+    # visit but may not move it (403); a fresh visit per request (a moved visit is no longer
+    # the follow-up officer's). Negative cases: tests/test_followup_worksteps.py.
+    "followup:visit_reassign": page(
+        DISPATCH,
+        method="post",
+        kwargs=lambda w: {"pk": w._build_visit(False).pk},
+        data=lambda w: {"assignee": w._followup_officer(True).pk, "reason": "休假"},
+    ),
+    "api:visit-reassign": api(
+        DISPATCH,
+        method="post",
+        kwargs=lambda w: {"pk": w._build_visit(False).pk},
+        data=lambda w: {"assignee": w._followup_officer(True).pk, "reason": "休假"},
+    ),
     "followup:import": page({"followup", "dispatcher", "supervisor", "admin"}),
     "api:followup-satisfaction-import": api(
         {"followup", "dispatcher", "supervisor", "admin"},

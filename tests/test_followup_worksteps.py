@@ -625,3 +625,260 @@ def test_a_correction_without_a_case_tells_the_department_after_commit_only(
     )
     assert "officer2" not in names and "dispatcher" not in names
     assert all(n.url == reverse("dispatch:corrections") for n in told)
+
+
+# --- mediators and experts without an account: SMS about a booked session ------------------
+
+
+def _book_with_committee(case, officer, mediator, callbacks, *, phone="13912345678", commit=True):
+    """A session with 陈调解 (staff account) and 韦国强 (committee member, no account)."""
+    from mediation import services
+    from mediation.models import Mediator
+    from mediation.services.sessions import session_book
+    from tests.test_mediation_flow import _at
+
+    chen = Mediator.objects.get(user=mediator)
+    wei = Mediator.objects.get(name="韦国强", kind="committee")
+    wei.phone = phone
+    wei.save()
+    for m in (chen, wei):
+        if not case.mediator_assignments.filter(mediator=m).exists():
+            services.mediator_assign(case_id=case.pk, mediator_id=m.pk, actor=officer)
+    kwargs = {
+        "case_id": case.pk,
+        "actor": officer,
+        "starts_at": _at(10),
+        "ends_at": _at(11, 30),
+        "on_site_place": "龙坪镇司法所",
+        "mediator_ids": [chen.pk, wei.pk],
+    }
+    if not commit:
+        return session_book(**kwargs), wei
+    return run(session_book, callbacks, **kwargs), wei
+
+
+def _sms_lines(path, prefix="party-sms-session-"):
+    if not path.exists():
+        return []
+    return [
+        json.loads(line)
+        for line in path.read_text().splitlines()
+        if json.loads(line)["key"].startswith(prefix)
+    ]
+
+
+def test_session_booked_texts_a_committee_mediator_without_an_account_once(
+    accepted, officer, mediator, sent, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+    from tests.test_mediation_flow import _at
+
+    session, wei = _book_with_committee(
+        accepted, officer, mediator, django_capture_on_commit_callbacks
+    )
+    row = PartySms.objects.get(mediator=wei)
+    start = timezone.localtime(_at(10))
+    assert row.key == f"session-{session.pk}-{start:%Y%m%d%H%M}-med-{wei.pk}"
+    assert row.party_id is None and row.status == PartySms.Status.SENT
+    # 陈调解 has an account: told in-app, never by this SMS.
+    assert not PartySms.objects.filter(mediator__user=mediator).exists()
+    assert told(ReminderKind.SESSION_BOOKED, accepted) == {"mediator"}
+    [line] = [ln for ln in _sms_lines(_channels) if ln["mobile"] == "13912345678"]
+    text = line["text"]
+    # Time (start–end), place, case number and category; no party's name or number.
+    assert accepted.number in text and "龙坪镇司法所" in text
+    assert f"{start:%Y-%m-%d %H:%M}–11:30" in text and "劳动" in text
+    for party in accepted.parties.all():
+        assert party.name not in text and (not party.phone or party.phone not in text)
+    # A repeated signal, a repeated hand-over and the sweep: nothing goes out twice.
+    event = CaseEvent.objects.get(case=accepted, transition="session_book")
+    assert worksteps.mediator_sms_for_session(case=accepted, event=event) == []
+    assert worksteps.deliver_party_sms(row.pk) is False
+    assert worksteps.party_sms_due(timezone.now()) == []
+    assert len([ln for ln in _sms_lines(_channels) if ln["mobile"] == "13912345678"]) == 1
+
+
+def test_committee_mediator_sms_not_written_when_the_booking_rolls_back(
+    accepted, officer, mediator, sent, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _book_with_committee(
+            accepted, officer, mediator, django_capture_on_commit_callbacks, commit=False
+        )
+        assert PartySms.objects.filter(mediator__isnull=False).exists()
+        raise RuntimeError("later step fails")
+    assert callbacks == [] and not PartySms.objects.exists()
+    assert _sms_lines(_channels) == []
+
+
+def test_committee_mediator_without_a_mobile_is_not_texted(
+    accepted, officer, mediator, sent, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    # No phone on the record: no row. A landline: a row, skipped when sending.
+    _book_with_committee(accepted, officer, mediator, django_capture_on_commit_callbacks, phone="")
+    assert not PartySms.objects.filter(mediator__isnull=False).exists()
+    from mediation.models import MediationSession
+
+    MediationSession.objects.all().delete()
+    _book_with_committee(
+        accepted, officer, mediator, django_capture_on_commit_callbacks, phone="0854-7612345"
+    )
+    row = PartySms.objects.get(mediator__isnull=False)
+    assert row.status == PartySms.Status.SKIPPED
+    assert not [ln for ln in _sms_lines(_channels) if "-med-" in ln["key"]]
+
+
+def test_mediator_sms_failure_is_retried_by_the_sweep_with_the_same_key(
+    accepted, officer, mediator, monkeypatch, _channels, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+    from luodian_platform import notifications
+
+    monkeypatch.setattr(tasks, "publish_party_sms", lambda ids: [])  # the broker lost it
+    _book_with_committee(accepted, officer, mediator, django_capture_on_commit_callbacks)
+    row = PartySms.objects.get(mediator__isnull=False)
+    assert row.pk in worksteps.party_sms_due(timezone.now())
+
+    class Down(notifications.FileSmsBackend):
+        def send(self, **kwargs):
+            raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(worksteps, "get_sms_backend", Down)
+    with pytest.raises(ConnectionError):
+        worksteps.deliver_party_sms(row.pk)
+    row.refresh_from_db()
+    assert row.status == PartySms.Status.PENDING and row.attempts == 1
+    monkeypatch.setattr(worksteps, "get_sms_backend", notifications.FileSmsBackend)
+    assert worksteps.deliver_party_sms(row.pk) is True
+    [line] = [ln for ln in _sms_lines(_channels) if "-med-" in ln["key"]]
+    assert line["key"] == f"party-sms-{row.key}" and line["mobile"] == "13912345678"
+
+
+def test_an_sms_row_names_exactly_one_recipient(accepted):
+    from django.db import IntegrityError
+
+    from followup.models import PartySms
+    from mediation.models import Mediator
+
+    party = accepted.parties.first()
+    wei = Mediator.objects.get(name="韦国强", kind="committee")
+    for kwargs in ({}, {"party": party, "mediator": wei}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PartySms.objects.create(case=accepted, key=f"k-{len(kwargs)}", text="x", **kwargs)
+
+
+# --- a correction without a case: told again when its deadline passes ----------------------
+
+
+def _caseless(dispatcher, rsj, callbacks, **extra):
+    kwargs = {
+        "actor": dispatcher,
+        "department": rsj,
+        "problem": Correction.Problem.values[0],
+        "measure": Correction.Measure.RECTIFY,
+        "description": "多起案件签收不及时",
+        **extra,
+    }
+    with callbacks(execute=True):
+        return correction_create(**kwargs)
+
+
+def test_a_caseless_correction_is_told_once_when_its_deadline_passes(
+    dispatcher, officer, officer_b, officer2, rsj, django_capture_on_commit_callbacks
+):
+    corr = _caseless(dispatcher, rsj, django_capture_on_commit_callbacks)
+    assert corr.rectify_due_at
+    key = f"correction-due-{corr.pk}"
+    # Not due yet: nothing.
+    assert worksteps.corrections_without_case_due(corr.rectify_due_at - dt.timedelta(1)) == 0
+    assert not Notification.objects.filter(key=key).exists()
+    later = corr.rectify_due_at + dt.timedelta(minutes=1)
+    assert worksteps.corrections_without_case_due(later) == 1
+    # Two more sweeps (and one run by the task): once per correction.
+    assert worksteps.corrections_without_case_due(later + dt.timedelta(minutes=5)) == 0
+    tasks.sweep_reminders.run()
+    due = Notification.objects.filter(key=key)
+    names = set(due.values_list("recipient__username", flat=True))
+    issued = set(
+        Notification.objects.filter(key=f"correction-{corr.pk}").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert names and names == issued  # the same desk as when it was issued
+    assert "officer2" not in names and "dispatcher" not in names
+    assert due.count() == len(names)
+    assert all(n.url == reverse("dispatch:corrections") for n in due)
+    corr.refresh_from_db()
+    assert corr.due_notified_at is not None
+
+
+def test_a_caseless_correction_answered_in_time_is_not_told(
+    dispatcher, officer, rsj, django_capture_on_commit_callbacks
+):
+    corr = _caseless(dispatcher, rsj, django_capture_on_commit_callbacks)
+    Correction.objects.filter(pk=corr.pk).update(feedback_at=timezone.now(), feedback="已整改")
+    later = corr.rectify_due_at + dt.timedelta(minutes=1)
+    assert worksteps.corrections_without_case_due(later) == 0
+    assert not Notification.objects.filter(key=f"correction-due-{corr.pk}").exists()
+
+
+def test_a_failed_channel_rolls_the_due_notice_back_and_the_next_sweep_sends_it(
+    dispatcher, officer, rsj, monkeypatch, _channels, django_capture_on_commit_callbacks
+):
+    from luodian_platform import notifications
+
+    officer.mobile = "13900001111"
+    officer.save()
+    corr = _caseless(dispatcher, rsj, django_capture_on_commit_callbacks)
+    later = corr.rectify_due_at + dt.timedelta(minutes=1)
+
+    class Down(notifications.FileSmsBackend):
+        def send(self, **kwargs):
+            raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(notifications, "get_sms_backend", Down)
+    assert worksteps.corrections_without_case_due(later) == 0
+    # Nothing half-told: no in-app row, not marked.
+    assert not Notification.objects.filter(key=f"correction-due-{corr.pk}").exists()
+    assert Correction.objects.get(pk=corr.pk).due_notified_at is None
+    monkeypatch.undo()
+    assert worksteps.corrections_without_case_due(later) == 1
+    assert Notification.objects.filter(key=f"correction-due-{corr.pk}", recipient=officer).exists()
+    assert f'"key": "correction-due-{corr.pk}"' in _channels.read_text()
+
+
+def test_a_caseless_correction_due_at_night_waits_unless_serious(
+    dispatcher, officer, rsj, settings, django_capture_on_commit_callbacks
+):
+    settings.REMINDER_SEND_HOURS = (8, 18)
+    plain = _caseless(dispatcher, rsj, django_capture_on_commit_callbacks)
+    serious = _caseless(
+        dispatcher, rsj, django_capture_on_commit_callbacks, description="态度恶劣,情节严重"
+    )
+    Correction.objects.filter(pk=serious.pk).update(serious=True)
+    night = timezone.localtime(max(plain.rectify_due_at, serious.rectify_due_at)).replace(
+        hour=2
+    ) + dt.timedelta(days=1)
+    assert worksteps.corrections_without_case_due(night) == 1
+    assert Notification.objects.filter(key=f"correction-due-{serious.pk}").exists()
+    assert not Notification.objects.filter(key=f"correction-due-{plain.pk}").exists()
+
+
+def test_the_rule_for_corrections_applies_to_caseless_ones(
+    dispatcher, officer, rsj, _channels, django_capture_on_commit_callbacks
+):
+    # Regression: the rule's channels were called like a method (TypeError, nothing told).
+    officer.mobile = "13900001111"
+    officer.save()
+    NotificationRule.objects.create(kind=ReminderKind.CORRECTION, sms=False, email=False)
+    corr = _caseless(dispatcher, rsj, django_capture_on_commit_callbacks)
+    assert Notification.objects.filter(key=f"correction-{corr.pk}", recipient=officer).exists()
+    assert not _channels.exists() or f"correction-{corr.pk}" not in _channels.read_text()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import EvaluationView, SatisfactionImportView
+from .views import EvaluationView, SatisfactionImportView, VisitReassignView
 
 urlpatterns = [
     path(
@@ -9,4 +9,5 @@ urlpatterns = [
         name="followup-satisfaction-import",
     ),
     path("followup/evaluation/", EvaluationView.as_view(), name="followup-evaluation"),
+    path("visits/<int:pk>/reassign/", VisitReassignView.as_view(), name="visit-reassign"),
 ]

@@ -1,4 +1,5 @@
-"""API of follow-up: the 12345 satisfaction import (JSON rows or a CSV file)."""
+"""API of follow-up: the 12345 satisfaction import (JSON rows or a CSV file), the
+evaluation, and re-assigning a visit."""
 
 from __future__ import annotations
 
@@ -7,18 +8,25 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from intake.models import Channel
+from luodian_platform.api.views import ObjectActionView
 from luodian_platform.errors import NotAllowed, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
-from .. import evaluation, services, snapshots
+from .. import evaluation, selectors, services, snapshots
 from ..periods import PeriodError, period_from
 
 
@@ -118,3 +126,69 @@ class EvaluationView(APIView):
                 "county_lawsuit_rate": result.county_lawsuit_rate,
             }
         )
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+class VisitReassignInput(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": gettext_lazy("请选择在岗的回访员。"),
+            "invalid": gettext_lazy("请选择在岗的回访员。"),
+            "min_value": gettext_lazy("请选择在岗的回访员。"),
+        },
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    round = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    due_date = serializers.DateField()
+    status = serializers.CharField()
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    assignee_name = serializers.SerializerMethodField()
+
+    def get_assignee_name(self, visit) -> str:
+        return visit.assignee.display_name if visit.assignee_id else ""
+
+
+class VisitReassignView(ObjectActionView):
+    """改派回访: the centre (dispatchers, administrators) gives a scheduled visit to another
+    follow-up officer; both officers are told. A visit the user cannot see answers 404, a
+    follow-up officer or supervisor 403, a done visit 409, an unknown officer 400."""
+
+    input_serializer = VisitReassignInput
+    output_serializer = VisitSerializer
+
+    def visible(self, request, pk: int) -> bool:
+        return selectors.visit_get(user=request.user, pk=pk) is not None
+
+    def perform(self, request, pk: int, data: dict):
+        return services.visit_reassign(
+            visit_id=pk,
+            actor=request.user,
+            assignee_id=data["assignee"],
+            reason=data.get("reason", ""),
+        )
+
+
+VisitReassignView = extend_schema_view(
+    post=extend_schema(
+        operation_id="visits_reassign",
+        summary="改派回访",
+        request=VisitReassignInput,
+        responses={
+            200: VisitSerializer,
+            400: OpenApiResponse(description="输入有误,fields 指明字段"),
+            403: OpenApiResponse(description="无权改派"),
+            404: OpenApiResponse(description="回访不存在或无权查看"),
+            409: OpenApiResponse(description="回访已结束,不能改派"),
+        },
+        tags=["followup"],
+    )
+)(VisitReassignView)
