@@ -67,7 +67,15 @@ def _register_personal_data() -> None:
     from luodian_platform.crypto import register_personal_data
 
     from .evidence.services import attachments_purged, purged_name
-    from .models import PERSONAL_KINDS, PURGED_NAME, Attachment, ChannelOrder, Party
+    from .models import (
+        PERSONAL_KINDS,
+        PURGED_NAME,
+        PURGED_NOTE_TEXT,
+        Attachment,
+        ChannelOrder,
+        Party,
+        ProgressNote,
+    )
 
     register_personal_data(
         Party,
@@ -92,6 +100,13 @@ def _register_personal_data() -> None:
             "latest_payload": None,
         },
     )
+    # Progress notes are free text typed by officers ("called 王小明 on 138…"): their text is
+    # replaced by a fixed marker, and the kind, time, author and correction link stay, so the
+    # timeline still shows that the work was done and when (intake/notes.py). Their files
+    # are Attachment rows and follow the rule below like any file on the case.
+    # The text stays in the audit trail while the case lives (what a note said before its
+    # author edited it is the point of the trail); the purge redacts it there too.
+    register_personal_data(ProgressNote, purge={"text": PURGED_NOTE_TEXT})
     # Personal documents (ID copies): the file's own key is cleared and the stored object
     # deleted (intake/evidence/store.py); the row stays as "a file was here" for the record.
     register_personal_data(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from citizen.models import Confirmation
-from intake.models import Attachment, Case, ChannelOrder, Party
+from intake.models import Attachment, Case, ChannelOrder, Party, ProgressNote
 from luodian_platform.crypto import PersonalData, personal_data_registry
 from luodian_platform.models import Department
 from mediation.models import (
@@ -91,6 +91,16 @@ def _attachment(case):
     )
 
 
+def _note(case):
+    return ProgressNote.objects.create(
+        case=case,
+        kind=ProgressNote.Kind.PHONE,
+        happened_at=timezone.now(),
+        text="x",
+        author=case.registered_by,
+    )
+
+
 def _confirmation(case):
     return Confirmation.objects.create(
         case=case, party=_party(case), kind="notice_received", object_id=case.pk
@@ -108,6 +118,7 @@ BUILDERS = {
     Signature: _signature,
     IssuedDocument: _issued,
     Confirmation: _confirmation,
+    ProgressNote: _note,
 }
 
 

@@ -243,3 +243,102 @@ def test_edit_page_after_the_window_sends_back_with_the_advice(client, case, off
         html = resp.content.decode()
     assert "更正记录" in html
     assert f"notes/{note.pk}/edit/" not in html
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def test_retention_clears_the_text_of_notes_and_keeps_that_work_was_done(
+    case, officer, make_case, dispatcher, rsj, settings, tmp_path
+):
+    """Officers type phones and ID numbers into notes: retention (``purge_personal_data``,
+    through the personal-data registry) replaces the text by a fixed marker and keeps kind,
+    time, author and the correction link, so the timeline still shows the work. Files on a
+    note follow the files' rule: an ID copy is deleted, a contract stays."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.test import TestCase
+
+    from audit.models import AuditEntry
+    from intake.evidence.services import attachment_upload
+    from intake.models import PURGED_NOTE_TEXT, Attachment, Case
+    from intake.notes import note_add_with_files
+    from tests import file_samples
+    from tests.conftest import VALID_ID
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    secret = f"电话联系申请人王小明 13800138000,身份证{VALID_ID}"
+    first = note_add_with_files(
+        case_id=case.pk,
+        actor=officer,
+        kind="phone",
+        text=secret,
+        files=[SimpleUploadedFile("劳动合同.pdf", file_samples.pdf())],
+        file_kind=Attachment.Kind.CONTRACT,
+    )
+    id_copy, _new = attachment_upload(
+        case_id=case.pk,
+        actor=officer,
+        upload=SimpleUploadedFile("身份证.png", file_samples.png(color=(9, 8, 7))),
+        kind=Attachment.Kind.ID_COPY,
+        target_kind="note",
+        target_id=first.pk,
+    )
+    fix = note_add(
+        case_id=case.pk,
+        actor=officer,
+        kind="phone",
+        text="更正:号码为 13900139000",
+        corrects_id=first.pk,
+    )
+    other = make_case("labour")
+    case_dispatch(case_id=other.pk, department=rsj, actor=dispatcher)
+    case_sign_for(case_id=other.pk, actor=officer)
+    kept = note_add(case_id=other.pk, actor=officer, kind="visit", text=secret)
+    # While the case lives, the trail keeps what the note said (edits are checked against it).
+    assert "13800138000" in str(
+        AuditEntry.objects.filter(table_name="intake_progressnote", object_pk=str(first.pk))
+        .values_list("after", flat=True)
+        .first()
+    )
+    long_ago = timezone.now() - dt.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS + 10)
+    # Fixture shortcut: straight into the archived state (not a workflow test).
+    Case.objects.filter(pk=case.pk).update(state="archived", archived_at=long_ago)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("purge_personal_data", verbosity=0)
+
+    for note, kind in ((first, "phone"), (fix, "phone")):
+        note.refresh_from_db()
+        assert note.text == PURGED_NOTE_TEXT and note.kind == kind and note.author == officer
+    assert fix.corrects_id == first.pk and first.happened_at
+    kept.refresh_from_db()
+    assert kept.text == secret  # a case within the retention period is untouched
+    # The timeline still shows two phone notes, without their words.
+    entries = [e for e in case_timeline_entries(case=case, user=officer) if e.kind == "note"]
+    assert len(entries) == 2
+    assert all(
+        "13800138000" not in (e.text or "") and VALID_ID not in (e.text or "") for e in entries
+    )
+    # The audit trail about the notes keeps who and when, not the words.
+    history = AuditEntry.objects.filter(
+        table_name="intake_progressnote", object_pk__in=[str(first.pk), str(fix.pk)]
+    )
+    assert history.exists()
+    for row in history:
+        text = str([row.before, row.after])
+        assert "13800138000" not in text and VALID_ID not in text and "13900139000" not in text
+    # Files on the note: the ID copy is gone, the contract stays.
+    id_copy.refresh_from_db()
+    assert id_copy.purged and id_copy.data_key is None
+    contract = Attachment.objects.get(target_kind="note", target_id=first.pk, kind="contract")
+    assert not contract.purged and (tmp_path / contract.stored_name).exists()
+    # A second run changes nothing.
+    call_command("purge_personal_data", verbosity=0)
+    first.refresh_from_db()
+    assert first.text == PURGED_NOTE_TEXT

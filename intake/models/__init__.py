@@ -38,7 +38,7 @@ from .choices import (
 from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
 from .files import PERSONAL_KINDS, Attachment, FileDownload
 from .idempotency import IdempotencyKey
-from .notes import ProgressNote
+from .notes import PURGED_NOTE_TEXT, ProgressNote
 from .outbound import ChannelOutbound, OutboundAttempt, OutboundDelivery, OutboundEvent
 from .parties import PURGED_NAME, Party
 from .reveals import PersonalDataReveal
@@ -49,6 +49,7 @@ __all__ = [
     "OUTCOMES_NEEDING_DOCUMENT",
     "PERSONAL_KINDS",
     "PURGED_NAME",
+    "PURGED_NOTE_TEXT",
     "TRANSITION_LABELS",
     "VISIBILITY_EXTENSIONS",
     "Attachment",

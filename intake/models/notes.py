@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .case import Case
 
+# What retention leaves of a note's text (purge_personal_data): stored, like PURGED_NAME.
+PURGED_NOTE_TEXT = "(记录内容已按个人信息保存期限清除)"
+
 
 class ProgressNote(models.Model):
     class Kind(models.TextChoices):
