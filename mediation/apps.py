@@ -111,7 +111,7 @@ def _register_attachment_targets() -> None:
         label=_("调解协议书"),
         model=Agreement,
         may_attach=mediates,
-        describe=lambda a: a.number,
+        describe=lambda a: str(a.label),  # a draft has no number yet
     )
     register_attachment_target(
         "notice", label=_("告知书"), model=Notice, may_attach=mediates, describe=lambda n: n.number

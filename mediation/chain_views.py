@@ -1,5 +1,7 @@
 """Case-page forms of the petition and labour-dispute chains: parse, call one service,
-redirect back to the case with the answer (a refusal's message names its rule)."""
+redirect back to the case with the answer (a refusal's message names its rule); and the
+petition chain's documents (受理/不予受理告知书, 信访处理意见书): the print page and the
+issued PDF (a logged opening, like the other documents)."""
 
 from __future__ import annotations
 
@@ -9,16 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from intake.models import Case
+from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
+from luodian_platform.periods import period
 
-from . import services
+from . import selectors, services
 from .models import LabourRecord, PetitionRecord
-from .views import _aware
+from .views import _aware, _full_document, _pdf
 
 STEPS = {
     "petition": {
@@ -50,7 +54,17 @@ STEPS = {
         },
     },
 }
-TEXT_FIELDS = ("route", "reason", "commission", "reference", "outcome")
+TEXT_FIELDS = (
+    "route",
+    "reason",
+    "commission",
+    "reference",
+    "outcome",
+    "facts",
+    "opinion",
+    "basis",
+    "review_body",
+)
 BOOL_FIELDS = ("accept", "settled")
 
 
@@ -130,3 +144,56 @@ def chain_step(request, kind: str, pk: int, step: str):
         _("已保存。"),
     )
     return redirect("intake:case_detail", pk=record.case_id)
+
+
+# The petition chain's documents: (kind of the issued document, getter, template).
+PETITION_DOCUMENTS = {
+    "notice": ("petition_notice", selectors.petition_notice_get, "petition_notice.html"),
+    "reply": ("petition_reply", selectors.petition_reply_get, "petition_reply.html"),
+}
+
+
+@login_required
+def petition_document(request, pk: int, doc: str):
+    """The print page of an issued petition document, from the same template as its PDF,
+    with the frozen PDF's SHA-256."""
+    if doc not in PETITION_DOCUMENTS:
+        raise Http404
+    kind, get, template = PETITION_DOCUMENTS[doc]
+    record = get(user=request.user, pk=pk)
+    if record is None:
+        raise Http404
+    return render(
+        request,
+        "mediation/petition_print.html",
+        {
+            "record": record,
+            "doc": doc,
+            "template": f"mediation/documents/{template}",
+            "accept": period("petition_accept"),
+            "handle": period("petition_handle"),
+            "review": period("petition_review_request"),
+            "issued": services.issued_document(kind, record.pk),
+            "can_open_full": services.may_open_full_document(record.case, request.user),
+        },
+    )
+
+
+def _petition_pdf(kind: str, filename: str):
+    @login_required
+    @throttled("reveal")
+    def view(request, pk: int):
+        return _full_document(
+            request,
+            kind,
+            pk,
+            lambda doc: _pdf(services.document_pdf_bytes(kind, doc), f"{filename}-{doc.pk}.pdf"),
+        )
+
+    view.__name__ = f"{kind}_pdf"
+    return view
+
+
+# 受理告知书 / 不予受理告知书 and 信访处理意见书 as issued.
+petition_notice_pdf = _petition_pdf("petition_notice", "petition-notice")
+petition_reply_pdf = _petition_pdf("petition_reply", "petition-reply")

@@ -19,6 +19,7 @@ from django.utils import translation
 from luodian_platform.periods import period
 
 from .models import Agreement, CourtReferral, Notice, NoticeRoute, PetitionRecord
+from .scans import paper_context
 from .typeset.from_html import parse_document
 from .typeset.pdf import DocumentPDF
 
@@ -56,7 +57,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     }
     return _pdf(
         "mediation/documents/agreement.html",
-        {"doc": agreement, "jc_window": period("jc_window")},
+        {"doc": agreement, "jc_window": period("jc_window"), **paper_context(agreement)},
         number=agreement.number or "",
         case_number=agreement.case.number,
         images=images,
@@ -91,5 +92,16 @@ def petition_notice_pdf(record: PetitionRecord) -> bytes:
             "handle": period("petition_handle"),
         },
         number=record.notice_number,
+        case_number=record.case.number,
+    )
+
+
+def petition_reply_pdf(record: PetitionRecord) -> bytes:
+    """信访处理意见书: the facts found, the handling opinion and its basis, and the
+    petitioner's right to ask for 复查 within the period-table's days of receiving it."""
+    return _pdf(
+        "mediation/documents/petition_reply.html",
+        {"record": record, "review": period("petition_review_request")},
+        number=record.reply_number,
         case_number=record.case.number,
     )

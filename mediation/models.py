@@ -718,6 +718,11 @@ class PetitionRecord(models.Model):
     extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
     replied_at = models.DateTimeField(_("处理意见书送达"), null=True, blank=True)
     reply_number = models.CharField(_("信访处理意见书"), max_length=40, blank=True)
+    # The text of the 信访处理意见书, written by the officer and frozen as issued.
+    reply_facts = models.TextField(_("查明的事实"), max_length=10000, blank=True)
+    reply_opinion = models.TextField(_("处理意见"), max_length=5000, blank=True)
+    reply_basis = models.TextField(_("处理依据"), max_length=2000, blank=True)
+    review_body = models.CharField(_("复查机关"), max_length=100, blank=True)
     review_request_due_at = models.DateTimeField(_("复查请求期限"), null=True, blank=True)
     review_requested_at = models.DateTimeField(_("请求复查时间"), null=True, blank=True)
     review_due_at = models.DateTimeField(_("复查期限"), null=True, blank=True)

@@ -158,6 +158,17 @@ def petition_notice_get(*, user, pk: int) -> PetitionRecord | None:
     )
 
 
+def petition_reply_get(*, user, pk: int) -> PetitionRecord | None:
+    """A petition record whose 信访处理意见书 has been issued."""
+    return (
+        PetitionRecord.objects.filter(pk=pk, case__in=visible_cases(user))
+        .exclude(reply_number="")
+        .select_related("case")
+        .prefetch_related("case__parties")
+        .first()
+    )
+
+
 def referral_get(*, user, pk: int) -> CourtReferral | None:
     return (
         CourtReferral.objects.filter(pk=pk, case__in=visible_cases(user))
@@ -270,3 +281,25 @@ def format_duration(delta: dt.timedelta | None) -> str:
     if days:
         return _("%(d)s天%(h)s小时%(m)s分") % {"d": days, "h": hours, "m": minutes}
     return _("%(h)s小时%(m)s分") % {"h": hours, "m": minutes}
+
+
+def signature_pads(agreement) -> list[dict]:
+    """One signature pad per signatory who has not signed yet (the tablet in the room)."""
+    if agreement.is_effective:
+        return []
+    pads = [
+        {"signer": "party", "party": p.pk, "label": f"{p.get_role_display()} {p.name}"}
+        for p in agreement.parties.all()
+        if not p.signed
+    ]
+    if not agreement.mediator_signed:
+        pads.append(
+            {
+                "signer": "mediator",
+                "party": "",
+                "label": _("人民调解员 %(n)s") % {"n": agreement.mediator.name},
+            }
+        )
+    if not agreement.committee_sealed:
+        pads.append({"signer": "committee", "party": "", "label": agreement.committee.name})
+    return pads

@@ -56,5 +56,13 @@ urlpatterns = [
     path("referrals/<int:pk>/report/", views.referral_report, name="referral_report"),
     path("referrals/<int:pk>/report/pdf/", views.referral_report_pdf, name="referral_report_pdf"),
     path("legal/", views.legal_services, name="legal_services"),
-    path("petitions/<int:pk>/notice/pdf/", views.petition_notice_pdf, name="petition_notice_pdf"),
+    path(
+        "petitions/<int:pk>/notice/pdf/",
+        chain_views.petition_notice_pdf,
+        name="petition_notice_pdf",
+    ),
+    path(
+        "petitions/<int:pk>/reply/pdf/", chain_views.petition_reply_pdf, name="petition_reply_pdf"
+    ),
+    path("petitions/<int:pk>/<slug:doc>/", chain_views.petition_document, name="petition_document"),
 ]

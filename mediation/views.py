@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from intake.evidence.services import too_large
 from intake.evidence.views import files_block
 from intake.models import State
 from intake.selectors import case_get, case_list
@@ -21,6 +22,7 @@ from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, Window
 from luodian_platform.periods import period, periods
 from luodian_platform.roles import Role
+from luodian_platform.uploads import upload_too_large
 from luodian_platform.views import role_required
 from luodian_platform.workcal import end_of_day, local_date
 
@@ -34,6 +36,7 @@ from .models import (
     LegalService,
     Mediator,
 )
+from .scans import paper_context
 
 # The documents a full (logged) opening serves, found among the cases the user sees.
 DOCUMENT_GETTERS = {
@@ -41,6 +44,7 @@ DOCUMENT_GETTERS = {
     "notice": selectors.notice_get,
     "referral": selectors.referral_get,
     "petition_notice": selectors.petition_notice_get,
+    "petition_reply": selectors.petition_reply_get,
 }
 
 MEDIATION_ROLES = (Role.MEDIATOR, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR)
@@ -271,6 +275,8 @@ def agreement_new(request, pk: int):
             )
 
         def record():
+            if upload_too_large(request):
+                raise too_large()
             committee = Department.objects.filter(pk=_id(request.POST, "committee") or 0).first()
             if committee is None:
                 message = _("请选择人民调解委员会。")
@@ -295,6 +301,7 @@ def agreement_new(request, pk: int):
                 terms=terms,
                 mediator_signed=bool(request.POST.get("mediator_signed")),
                 committee_sealed=bool(request.POST.get("committee_sealed")),
+                scans=request.FILES.getlist("scan"),
             )
 
         done, errors = _submit(
@@ -426,6 +433,9 @@ def agreement_page(request, pk: int):
         raise Http404
     if request.method == "POST":
         try:
+            if upload_too_large(request):
+                raise too_large()
+            # Signatures on paper, with the signed scan in the same step (services.paper).
             services.agreement_sign(
                 agreement_id=agreement.pk,
                 actor=request.user,
@@ -436,6 +446,7 @@ def agreement_page(request, pk: int):
                 },
                 mediator_signed=bool(request.POST.get("mediator_signed")),
                 committee_sealed=bool(request.POST.get("committee_sealed")),
+                scans=request.FILES.getlist("scan"),
             )
         except ServiceError as exc:
             _fail(request, exc)
@@ -456,7 +467,9 @@ def agreement_page(request, pk: int):
             else None,
             "jc_window": period("jc_window"),
             "issued": services.issued_document("agreement", agreement.pk),
-            "pads": _signature_pads(agreement),
+            "pads": selectors.signature_pads(agreement),
+            "paper_scan_missing": services.paper_scan_missing(agreement),
+            **paper_context(agreement),
             "files": files_block(
                 request=request,
                 case=agreement.case,
@@ -465,28 +478,6 @@ def agreement_page(request, pk: int):
             ),
         },
     )
-
-
-def _signature_pads(agreement) -> list[dict]:
-    """One signature pad per signatory who has not signed yet (the tablet in the room)."""
-    if agreement.is_effective:
-        return []
-    pads = [
-        {"signer": "party", "party": p.pk, "label": f"{p.get_role_display()} {p.name}"}
-        for p in agreement.parties.all()
-        if not p.signed
-    ]
-    if not agreement.mediator_signed:
-        pads.append(
-            {
-                "signer": "mediator",
-                "party": "",
-                "label": _("人民调解员 %(n)s") % {"n": agreement.mediator.name},
-            }
-        )
-    if not agreement.committee_sealed:
-        pads.append({"signer": "committee", "party": "", "label": agreement.committee.name})
-    return pads
 
 
 @login_required
@@ -511,7 +502,13 @@ def agreement_full(request, pk: int):
         lambda doc: render(
             request,
             "mediation/agreement_print.html",
-            {"doc": doc, "full": True, "can_open_full": True, "can_mediate": False},
+            {
+                "doc": doc,
+                "full": True,
+                "can_open_full": True,
+                "can_mediate": False,
+                **paper_context(doc),
+            },
         ),
     )
 
@@ -784,17 +781,3 @@ judicial_confirmation_apply = _jc_step("apply")
 judicial_confirmation_accept = _jc_step("accept")
 judicial_confirmation_decide = _jc_step("decide")
 judicial_confirmation_extend = _jc_step("extend")
-
-
-@login_required
-@throttled("reveal")
-def petition_notice_pdf(request, pk: int):
-    """受理告知书 / 不予受理告知书 as issued (a logged opening, like the other documents)."""
-    return _full_document(
-        request,
-        "petition_notice",
-        pk,
-        lambda doc: _pdf(
-            services.document_pdf_bytes("petition_notice", doc), f"petition-notice-{doc.pk}.pdf"
-        ),
-    )

@@ -29,6 +29,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 
+from tests.file_samples import signed_scan
+
 # Personas (see tests/conftest.py): one user per role, plus "outsider" (no role).
 ROLES = ("clerk", "dispatcher", "officer", "mediator", "followup", "supervisor", "admin")
 PERSONAS = (*ROLES, "outsider")
@@ -278,6 +280,8 @@ class World:
             ],
             "mediator_signed": signed,
             "committee_sealed": signed,
+            # The printed paper's scan: signing on paper needs it (mediation.services.paper).
+            "scans": [signed_scan()],
         }
 
     def _agreement(self, foreign: bool, *, signed: bool):
@@ -359,6 +363,21 @@ class World:
 
         record = self._build_petition(foreign)
         return petition_decide(petition_id=record.pk, actor=self.handler(foreign), accept=True)
+
+    def _build_petition_replied(self, foreign: bool):
+        """A petition handled: its 信访处理意见书 issued (the 30 days for 复查 running)."""
+        from mediation.services import petition_decide, petition_reply
+
+        record = self._build_petition(foreign)
+        petition_decide(petition_id=record.pk, actor=self.handler(foreign), accept=True)
+        return petition_reply(
+            petition_id=record.pk,
+            actor=self.handler(foreign),
+            facts="经查,反映的工资拖欠属实。",
+            opinion="责令用人单位支付拖欠工资。",
+            basis="《保障农民工工资支付条例》第三条",
+            review_body="黔南州人力资源和社会保障局",
+        )
 
     def _build_labour(self, foreign: bool):
         """A labour case with its mediation registered (the 15 days running)."""
@@ -840,6 +859,11 @@ MATRIX: dict[str, Rule] = {
     "mediation:referral_report": page(SEES_CASE, **_on("referral")),
     "mediation:referral_report_pdf": page(MEDIATES, **_on("referral")),
     "mediation:petition_notice_pdf": page(MEDIATES, **_on("petition_decided")),
+    "mediation:petition_reply_pdf": page(MEDIATES, **_on("petition_replied")),
+    # The print page of a petition document, like the notice's: whoever sees the case.
+    "mediation:petition_document": page(
+        SEES_CASE, **_on("petition_replied", doc=lambda p: "reply")
+    ),
     "mediation:agreement_signature": page(
         MEDIATES,
         method="post",

@@ -104,3 +104,10 @@ def ole(stream: str = "WordDocument") -> bytes:
 
 def exe() -> bytes:
     return b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120 + b"This program cannot be run in DOS mode"
+
+
+def signed_scan(name: str = "协议书签字扫描件.pdf", text: str = "签字页"):
+    """The scan of an agreement signed on paper, as an upload (mediation.services.paper)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, pdf(text))

@@ -9,6 +9,7 @@ import datetime as dt
 from intake.models import Case, Outcome
 from luodian_platform.models import Department
 from luodian_platform.workcal import end_of_day, local_date
+from tests.file_samples import signed_scan
 
 COMMITTEE = "tj-labour"  # 劳动争议调解委员会 of the demo county
 MEDIATOR = "韦国强"
@@ -47,6 +48,7 @@ def sign_agreement(case_id: int, officer) -> Case:
         signatures={p.pk: "signature" for p in draft.parties.all()},
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
     return Case.objects.get(pk=case_id)
 

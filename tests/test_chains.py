@@ -29,6 +29,15 @@ def at(y, m, d, h=10):
     return dt.datetime(y, m, d, h, 0, tzinfo=SH)
 
 
+# The 信访处理意见书's required contents (tests/test_legal_documents.py checks the refusals).
+REPLY = {
+    "facts": "经查,申请人反映的工资拖欠属实。",
+    "opinion": "责令用人单位于十五日内支付拖欠工资。",
+    "basis": "《保障农民工工资支付条例》第三条",
+    "review_body": "黔南州人力资源和社会保障局",
+}
+
+
 @pytest.fixture
 def handled(make_case, dispatcher, officer, rsj):
     """A case of ``category`` dispatched to 人社局 and signed for by its officer."""
@@ -50,7 +59,7 @@ def test_petition_chain_end_to_end(handled, officer):
         p = s.petition_register(case_id=case.pk, actor=officer)
     assert p.accept_due_at == end_of_day(D(2026, 3, 17)) == p.next_due_at  # 15 days
     with time_machine.travel(at(2026, 3, 5), tick=False), pytest.raises(Conflict) as exc:
-        s.petition_reply(petition_id=p.pk, actor=officer)  # before deciding on acceptance
+        s.petition_reply(petition_id=p.pk, actor=officer, **REPLY)  # before deciding on acceptance
     assert exc.value.code == "wrong_order" and "受理告知" in exc.value.message
 
     with time_machine.travel(at(2026, 3, 10), tick=False):
@@ -72,7 +81,7 @@ def test_petition_chain_end_to_end(handled, officer):
         with pytest.raises(Conflict) as exc:
             s.petition_rereview_request(petition_id=p.pk, actor=officer)
         assert exc.value.code == "wrong_order" and "须先经复查" in exc.value.message
-        p = s.petition_reply(petition_id=p.pk, actor=officer)
+        p = s.petition_reply(petition_id=p.pk, actor=officer, **REPLY)
     assert p.stage == "replied" and p.next_due_at is None  # the petitioner's window now
     assert p.review_request_due_at == end_of_day(D(2026, 7, 1))
     with pytest.raises(Conflict) as exc:
@@ -110,7 +119,7 @@ def test_petition_review_window_ending_on_national_day(handled, officer):
         case = handled("petition")
         p = s.petition_register(case_id=case.pk, actor=officer)
         p = s.petition_decide(petition_id=p.pk, actor=officer, accept=True)
-    p = s.petition_reply(petition_id=p.pk, actor=officer, at=at(2026, 9, 1))
+    p = s.petition_reply(petition_id=p.pk, actor=officer, at=at(2026, 9, 1), **REPLY)
     # 30 days end on Thu 1 Oct (国庆 1-7 Oct): the window runs to Thu 8 Oct.
     assert p.review_request_due_at == end_of_day(D(2026, 10, 8))
     with pytest.raises(Conflict) as exc:
@@ -283,7 +292,10 @@ def test_case_page_and_api(handled, officer, officer2, outsider, api, client):
     assert api(officer).post(f"/api/petitions/{p.pk}/nonsense/", {}).status_code == 404
     assert api(officer2).post(f"/api/petitions/{p.pk}/reply/", {}).status_code == 404
     r = api(officer).post(f"/api/petitions/{p.pk}/reply/", {}, format="json")
+    assert r.status_code == 400 and set(r.json()["error"]["fields"]) == set(REPLY)
+    r = api(officer).post(f"/api/petitions/{p.pk}/reply/", REPLY, format="json")
     assert r.status_code == 200 and r.json()["stage"] == "replied"
+    assert r.json()["reply_sha256"] and r.json()["reply_facts"] == REPLY["facts"]
 
     labour = handled("labour")
     r = api(officer).post(f"/api/cases/{labour.pk}/labour/", {}, format="json")

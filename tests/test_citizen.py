@@ -24,6 +24,7 @@ from intake.selectors import inbox_list
 from intake.services import case_take_in
 from luodian_platform.workcal import local_date
 from tests.conftest import VALID_ID, VALID_ID_2
+from tests.file_samples import signed_scan
 from tests.scenery import reply_with_records
 
 pytestmark = pytest.mark.django_db
@@ -584,6 +585,7 @@ def test_due_terms_ask_the_applicant_whether_they_were_performed(
         ],
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
     assert agreement.effective_at is not None
     with django_capture_on_commit_callbacks(execute=True):

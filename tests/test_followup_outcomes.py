@@ -19,6 +19,7 @@ from luodian_platform.models import Department
 from luodian_platform.workcal import end_of_day, local_date
 from mediation import services as mediation
 from mediation.models import Mediator
+from tests.file_samples import signed_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,7 @@ def _sign(draft, officer):
         signatures={p.pk: "signature" for p in draft.parties.all()},
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
 
 

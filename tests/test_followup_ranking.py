@@ -28,6 +28,7 @@ from luodian_platform.roles import Role
 from luodian_platform.workcal import end_of_day, local_tz
 from mediation import services as mediation
 from mediation.models import Mediator
+from tests.file_samples import signed_scan
 
 pytestmark = pytest.mark.django_db
 TZ = local_tz()
@@ -121,6 +122,7 @@ def world(make_case, dispatcher, officer, officer2, followup_officer, rsj, sfj):
             ],
             mediator_signed=True,
             committee_sealed=True,
+            scans=[signed_scan()],
         )
     _approve(cases["R1"], dispatcher, at(2, 12))
     with time_machine.travel(at(3, 9), tick=False):

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ from intake.models import Party
 from intake.services import PartyInput
 from luodian_platform.errors import ServiceError
 from luodian_platform.models import Department
-from luodian_platform.workcal import end_of_day, local_date
+from luodian_platform.workcal import end_of_day, local_date, local_tz
 from mediation import services
 from mediation.models import (
     Agreement,
@@ -37,6 +38,7 @@ from mediation.models import (
 from mediation.typeset import fonts
 from mediation.typeset.layout import NO_END, NO_START, break_lines, units
 from mediation.typeset.pdf import DocumentPDF
+from tests.file_samples import signed_scan
 from tests.pdf_text import pdf_lines, pdf_pages, pdf_text
 
 from .conftest import VALID_ID, VALID_USCC, requires_postgres
@@ -121,16 +123,19 @@ def _draft(
         ],
         mediator_signed=signed,
         committee_sealed=signed,
+        scans=[signed_scan()] if signed else [],
     )
 
 
-def _sign_all(agreement, officer) -> Agreement:
+def _sign_all(agreement, officer, scans=None) -> Agreement:
+    """Every signatory signed on paper, the signed scan uploaded in the same step."""
     return services.agreement_sign(
         agreement_id=agreement.pk,
         actor=officer,
         signatures={p.pk: "signature" for p in agreement.parties.all()},
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()] if scans is None else scans,
     )
 
 
@@ -624,3 +629,362 @@ def test_documents_issued_during_a_history_load_are_frozen_on_first_download(
     issued = IssuedDocument.objects.get(kind="agreement", object_id=agreement.pk)
     assert hashlib.sha256(first).hexdigest() == issued.sha256
     assert _download(client, agreement) == first
+
+
+# --- the petition chain's 信访处理意见书 -----------------------------------------------------------
+
+OPINION = {
+    "facts": "经查,信访人韦犇反映的罗甸县某建筑公司拖欠工资12000元属实。",
+    "opinion": "责令该公司于十五日内向信访人支付拖欠工资人民币12000元。",
+    "basis": "《保障农民工工资支付条例》第三条、第十一条",
+    "review_body": "黔南州人力资源和社会保障局",
+}
+
+
+@pytest.fixture
+def handling_petition(make_case, dispatcher, officer, rsj):
+    """A petition of 人社局 accepted (its 受理告知书 issued): being handled."""
+
+    def _make():
+        case = make_case("petition")
+        case_dispatch(case_id=case.pk, department=rsj, actor=dispatcher)
+        case_sign_for(case_id=case.pk, actor=officer)
+        record = services.petition_register(case_id=case.pk, actor=officer)
+        return services.petition_decide(petition_id=record.pk, actor=officer, accept=True)
+
+    return _make
+
+
+def _reply_number(record) -> int:
+    return int(re.search(r"〕(\d+)号", record.reply_number).group(1))
+
+
+def test_the_petition_opinion_is_written_numbered_frozen_and_starts_the_review_clock(
+    handling_petition, officer, client
+):
+    from dispatch.clocks import compute_period
+
+    record = handling_petition()
+    served = dt.datetime.combine(local_date(), dt.time(9, 30), tzinfo=local_tz())
+    record = services.petition_reply(petition_id=record.pk, actor=officer, at=served, **OPINION)
+    year = local_date().year
+    assert re.fullmatch(rf"LD信处意〔{year}〕\d+号", record.reply_number)
+    assert record.stage == "replied" and record.replied_at == served
+    # The petitioner's 30 days for 复查 run from the service date.
+    due = compute_period("petition_review_request", start=served).due
+    assert record.review_request_due_at == due
+    issued = IssuedDocument.objects.get(kind="petition_reply", object_id=record.pk)
+    assert issued.number == record.reply_number
+    client.force_login(officer)
+    url = reverse("mediation:petition_reply_pdf", args=[record.pk])
+    assert client.get(url).status_code == 200  # asks why: a logged opening
+    first = client.post(url, {"reason": "送达"}).content
+    assert client.post(url, {"reason": "送达"}).content == first
+    assert hashlib.sha256(first).hexdigest() == issued.sha256
+    text = _flat(pdf_text(first))
+    for needle in (
+        "信访事项处理意见书",
+        record.reply_number,
+        record.case.number,
+        "一、查明的事实",
+        _flat(OPINION["facts"]),
+        _flat(OPINION["opinion"]),
+        _flat(OPINION["basis"]),
+        "自收到本意见书之日起30日内,向黔南州人力资源和社会保障局请求复查",
+        "《信访工作条例》",
+        f"送达日期:{served:%Y年%m月%d日}",
+    ):
+        assert needle in text, needle
+    # The print page (same template) and the case page show it; the hash is on the page.
+    page = client.get(reverse("mediation:petition_document", args=[record.pk, "reply"]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert OPINION["opinion"] in html and issued.sha256 in html and record.reply_number in html
+    case_page = client.get(reverse("intake:case_detail", args=[record.case_id])).content.decode()
+    assert reverse("mediation:petition_document", args=[record.pk, "reply"]) in case_page
+    # The API returns the text and the frozen PDF's hash.
+    detail = api_client(officer).get(f"/api/cases/{record.case_id}/petition/").json()
+    assert detail["reply_opinion"] == OPINION["opinion"] and detail["reply_sha256"] == issued.sha256
+
+
+def api_client(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize("missing", ["facts", "opinion", "basis", "review_body"])
+def test_an_opinion_without_its_contents_is_refused_in_chinese_and_uses_no_number(
+    handling_petition, officer, missing
+):
+    record = handling_petition()
+    with pytest.raises(ServiceError) as refused:
+        services.petition_reply(petition_id=record.pk, actor=officer, **(OPINION | {missing: "  "}))
+    assert set(refused.value.fields) == {missing}
+    assert "信访处理意见书内容不完整" in refused.value.message
+    assert re.search(r"[\u4e00-\u9fff]", refused.value.fields[missing])
+    record.refresh_from_db()
+    assert record.stage == "handling" and not record.reply_number
+    assert not IssuedDocument.objects.filter(kind="petition_reply").exists()
+    # Too long is refused too, never cut.
+    with pytest.raises(ServiceError) as refused:
+        services.petition_reply(
+            petition_id=record.pk, actor=officer, **(OPINION | {"review_body": "局" * 101})
+        )
+    assert "内容过长" in refused.value.fields["review_body"]
+
+
+def test_an_opinion_with_a_character_no_font_draws_is_refused_naming_it(handling_petition, officer):
+    odd = "\U00030000"
+    first = services.petition_reply(petition_id=handling_petition().pk, actor=officer, **OPINION)
+    record = handling_petition()
+    with pytest.raises(ServiceError) as refused:
+        services.petition_reply(
+            petition_id=record.pk, actor=officer, **(OPINION | {"facts": f"信访人韦{odd}反映"})
+        )
+    assert odd in refused.value.message and "U+30000" in refused.value.message
+    record.refresh_from_db()
+    assert record.stage == "handling" and not record.reply_number
+    assert not IssuedDocument.objects.filter(kind="petition_reply", object_id=record.pk).exists()
+    # No number was consumed: the next opinion takes the one after the first.
+    second = services.petition_reply(petition_id=record.pk, actor=officer, **OPINION)
+    assert _reply_number(second) == _reply_number(first) + 1
+
+
+def test_the_opinion_form_on_the_case_page(handling_petition, officer, client):
+    record = handling_petition()
+    client.force_login(officer)
+    case_url = reverse("intake:case_detail", args=[record.case_id])
+    html = client.get(case_url).content.decode()
+    for name in ("facts", "opinion", "basis", "review_body"):
+        assert f'name="{name}"' in html, name
+    url = reverse("mediation:chain_step", args=["petition", record.pk, "reply"])
+    response = client.post(url, OPINION | {"basis": ""}, follow=True)
+    assert "请写明处理依据" in response.content.decode()
+    record.refresh_from_db()
+    assert record.stage == "handling"
+    yesterday = local_date() - dt.timedelta(days=1)
+    response = client.post(url, OPINION | {"at": f"{yesterday} 10:00"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.stage == "replied" and record.reply_facts == OPINION["facts"]
+    assert timezone_date(record.replied_at) == yesterday
+
+
+def timezone_date(moment) -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date()
+
+
+def test_the_opinion_by_role_and_department(
+    handling_petition, officer, officer2, supervisor, client
+):
+    record = services.petition_reply(petition_id=handling_petition().pk, actor=officer, **OPINION)
+    page = reverse("mediation:petition_document", args=[record.pk, "reply"])
+    pdf = reverse("mediation:petition_reply_pdf", args=[record.pk])
+    assert "login" in client.get(page)["Location"]  # anonymous
+    assert "login" in client.post(pdf, {"reason": "x"})["Location"]
+    client.force_login(officer2)  # another department: not even its existence
+    assert client.get(page).status_code == 404
+    assert client.post(pdf, {"reason": "看看"}).status_code == 404
+    client.force_login(supervisor)  # sees the case, does not handle it
+    assert client.get(page).status_code == 200
+    assert client.post(pdf, {"reason": "看看"}).status_code == 403
+    # a record whose opinion is not issued yet has no page
+    other = handling_petition()
+    client.force_login(officer)
+    assert (
+        client.get(reverse("mediation:petition_document", args=[other.pk, "reply"])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("mediation:petition_document", args=[record.pk, "x"])).status_code == 404
+    )
+    assert (
+        client.post(
+            reverse("mediation:petition_reply_pdf", args=[other.pk]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+
+
+# --- paper signing and its scan ---------------------------------------------------------------
+
+
+def test_signing_on_paper_is_refused_without_the_signed_scan(wei_case, officer, client):
+    draft = _draft(wei_case(), officer)
+    with pytest.raises(ServiceError) as refused:
+        _sign_all(draft, officer, scans=[])
+    assert refused.value.code == "scan_missing" and "扫描件" in refused.value.message
+    assert "scan" in refused.value.fields
+    draft.refresh_from_db()
+    assert not draft.mediator_signed and not draft.parties.filter(signed_at__isnull=False)
+    # one party alone, too
+    with pytest.raises(ServiceError):
+        services.agreement_sign(
+            agreement_id=draft.pk,
+            actor=officer,
+            signatures={draft.parties.first().pk: "thumbprint"},
+        )
+    # Signed at creation, on paper, without the scan: refused, nothing saved.
+    case = wei_case()
+    with pytest.raises(ServiceError) as refused:
+        services.agreement_record(**_draft_kwargs(case, signed=True), actor=officer, scans=[])
+    assert refused.value.code == "scan_missing"
+    assert not Agreement.objects.filter(case=case).exists()
+
+
+def _draft_kwargs(case, *, signed):
+    return {
+        "case_id": case.pk,
+        "committee": Department.objects.get(code="tj-labour"),
+        "mediator_id": _luo().pk,
+        "facts": "拖欠工资。",
+        "issues": "数额。",
+        "liabilities": "应支付。",
+        "parties": [
+            services.AgreementPartyInput(party_id=p.pk, sign_method="seal" if signed else "")
+            for p in case.parties.all()
+        ],
+        "terms": [
+            services.AgreementTermInput(
+                content="支付工资",
+                performance_method="转账",
+                due_at=end_of_day(local_date() + dt.timedelta(days=5)),
+            )
+        ],
+        "mediator_signed": signed,
+        "committee_sealed": signed,
+    }
+
+
+def test_the_issued_agreement_points_to_its_signed_scan(wei_case, officer, client, api):
+    agreement = _sign_all(_draft(wei_case(), officer), officer)
+    assert agreement.is_effective and agreement.number
+    (scan,) = services.signed_scans(agreement)
+    assert scan.kind == "signed_scan" and scan.name == "协议书签字扫描件.pdf"
+    client.force_login(officer)
+    # the frozen PDF names the scan and its hash, and marks the paper signatures
+    text = _flat(pdf_text(_download(client, agreement)))
+    assert f"纸面签署原件扫描件:协议书签字扫描件.pdf(SHA-256:{scan.sha256})" in text
+    assert "已签名(纸面)" in text and "已盖章(纸面)" in text
+    # the page links it through the access-checked download
+    html = client.get(reverse("mediation:agreement", args=[agreement.pk])).content.decode()
+    link = reverse("intake:file_download", args=[scan.pk])
+    assert link in html and scan.sha256 in html and "尚未附签字" not in html
+    assert client.get(link).status_code == 200
+    data = api(officer).get(f"/api/agreements/{agreement.pk}/").json()
+    assert data["signed_scans"][0]["sha256"] == scan.sha256
+    assert data["signed_scans"][0]["download_url"] == f"/api/files/{scan.pk}/"
+    assert data["paper_scan_missing"] is False and "韦犇" in data["paper_signed"]
+
+
+def test_a_scan_attached_before_counts_and_a_non_scan_is_refused(wei_case, officer):
+    from intake.evidence.services import attachment_upload
+    from intake.models import Attachment
+    from tests import file_samples
+
+    draft = _draft(wei_case(), officer)
+    # A Word file is not a scan: refused, nothing stored.
+    with pytest.raises(ServiceError) as refused:
+        _sign_all(
+            draft,
+            officer,
+            scans=[SimpleUploadedFile("签字.docx", file_samples.docx())],
+        )
+    assert "PDF、JPG 或 PNG" in refused.value.message
+    assert not Attachment.objects.filter(target_kind="agreement", target_id=draft.pk).exists()
+    # The scan uploaded from the files panel first (kind 签字文书扫描件) counts.
+    attachment_upload(
+        case_id=draft.case_id,
+        actor=officer,
+        upload=SimpleUploadedFile("扫描.jpg", file_samples.jpeg()),
+        kind="signed_scan",
+        target_kind="agreement",
+        target_id=draft.pk,
+    )
+    assert _sign_all(draft, officer, scans=[]).is_effective
+
+
+def test_the_signing_form_takes_the_scan_in_the_same_step(wei_case, officer, officer2, client):
+    draft = _draft(wei_case(), officer)
+    url = reverse("mediation:agreement", args=[draft.pk])
+    data = {f"sign_{p.pk}": "signature" for p in draft.parties.all()} | {
+        "mediator_signed": "1",
+        "committee_sealed": "1",
+    }
+    client.force_login(officer)
+    html = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in html and 'name="scan"' in html
+    response = client.post(url, data, follow=True)
+    assert "扫描件" in response.content.decode()
+    draft.refresh_from_db()
+    assert not draft.is_effective
+    client.force_login(officer2)
+    assert client.post(url, data | {"scan": signed_scan()}).status_code == 404
+    client.force_login(officer)
+    response = client.post(url, data | {"scan": signed_scan()})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_effective and services.signed_scans(draft).count() == 1
+
+
+def test_old_paper_signed_agreements_without_a_scan_warn_and_still_print(
+    wei_case, officer, client, api
+):
+    """Signed on paper before the rule (no scan): not broken — the page and the API warn,
+    the PDF is still served, and a scan attached later clears the warning."""
+    from intake.evidence.services import attachment_upload
+
+    agreement = _draft(wei_case(), officer)
+    # As recorded before the rule: every signature from paper, in force, no scan.
+    now = dt.datetime.now(tz=local_tz())
+    AgreementParty.objects.filter(agreement=agreement).update(
+        sign_method="signature", signed_at=now
+    )
+    Agreement.objects.filter(pk=agreement.pk).update(
+        mediator_signed=True,
+        committee_sealed=True,
+        effective_at=now,
+        number=f"LD调协〔{now.year}〕9999号",
+    )
+    agreement.refresh_from_db()
+    assert services.paper_scan_missing(agreement)
+    client.force_login(officer)
+    url = reverse("mediation:agreement", args=[agreement.pk])
+    html = client.get(url).content.decode()
+    assert "尚未附签字后的协议书扫描件" in html
+    assert api(officer).get(f"/api/agreements/{agreement.pk}/").json()["paper_scan_missing"]
+    assert "韦犇" in _flat(pdf_text(_download(client, agreement)))
+    attachment_upload(
+        case_id=agreement.case_id,
+        actor=officer,
+        upload=signed_scan(),
+        kind="signed_scan",
+        target_kind="agreement",
+        target_id=agreement.pk,
+    )
+    assert "尚未附签字后的协议书扫描件" not in client.get(url).content.decode()
+
+
+def test_a_draft_signed_on_paper_before_the_rule_takes_effect_only_with_its_scan(wei_case, officer):
+    draft = _draft(wei_case(), officer)
+    AgreementParty.objects.filter(agreement=draft).update(
+        sign_method="thumbprint", signed_at=dt.datetime.now(tz=local_tz())
+    )
+    for signer in ("mediator", "committee"):
+        if signer == "committee":
+            with pytest.raises(ServiceError) as refused:
+                services.agreement_signature_record(
+                    agreement_id=draft.pk, actor=officer, signer=signer, png=_png(stroke=3)
+                )
+            assert refused.value.code == "scan_missing"
+        else:
+            services.agreement_signature_record(
+                agreement_id=draft.pk, actor=officer, signer=signer, png=_png(stroke=2)
+            )
+    draft.refresh_from_db()
+    assert not draft.is_effective and not draft.number

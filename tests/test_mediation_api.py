@@ -15,6 +15,7 @@ from luodian_platform.models import Window
 from luodian_platform.workcal import WorkCalendar, local_date
 from mediation import services
 from mediation.models import Mediator
+from tests.file_samples import signed_scan
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -162,12 +163,46 @@ def test_agreement_over_the_api_replies_the_case_and_serves_a_pdf(
     fields = response.json()["error"]["fields"]
     assert "issues" in fields and "terms[0].performance_method" in fields
 
+    # Signed on paper: the JSON body cannot carry the scan, so it is refused (400) ...
     response = client.post(
         f"/api/cases/{accepted.pk}/agreements/", _agreement_body(accepted, wei), format="json"
     )
+    assert response.status_code == 400 and "scan" in response.json()["error"]["fields"]
+    assert "扫描件" in response.json()["error"]["message"]
+    # ... the draft is saved, the signed scan uploaded to it, then the signing recorded.
+    response = client.post(
+        f"/api/cases/{accepted.pk}/agreements/",
+        _agreement_body(accepted, wei, signed=False),
+        format="json",
+    )
     assert response.status_code == 201, response.json()
+    draft = response.json()
+    scan = client.post(
+        f"/api/cases/{accepted.pk}/files/",
+        {
+            "file": signed_scan(),
+            "kind": "signed_scan",
+            "target_kind": "agreement",
+            "target_id": draft["id"],
+        },
+        format="multipart",
+    )
+    assert scan.status_code == 201, scan.json()
+    response = client.post(
+        f"/api/agreements/{draft['id']}/sign/",
+        {
+            "signatures": {str(p["id"]): "signature" for p in draft["parties"]},
+            "mediator_signed": True,
+            "committee_sealed": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
     data = response.json()
     assert data["effective_at"] and data["judicial_confirmation"]["window_ends_at"]
+    assert [s["sha256"] for s in data["signed_scans"]] == [scan.json()["sha256"]]
+    assert data["signed_scans"][0]["download_url"] == f"/api/files/{scan.json()['id']}/"
+    assert data["paper_scan_missing"] is False and len(data["paper_signed"]) == 4
     assert data["parties"][0]["id_number"].count("*") >= 8  # masked in the API
     case = client.get(f"/api/cases/{accepted.pk}/").json()
     assert case["state"] == State.REPLIED
@@ -334,8 +369,15 @@ def test_agreement_form_posts_and_refuses_missing_contents(client, accepted, off
     }
     response = client.post(url, base)  # no due date
     assert response.status_code == 400
-    response = client.post(url, {**base, "term_0_due": str(local_date() + dt.timedelta(days=5))})
+    due = {"term_0_due": str(local_date() + dt.timedelta(days=5))}
+    # Signed on paper without the signed scan: refused in Chinese, nothing saved.
+    response = client.post(url, {**base, **due})
+    assert response.status_code == 400 and "扫描件" in response.content.decode()
+    assert not accepted.agreements.exists()
+    # With the scan in the same step: saved, in force, the scan on the agreement.
+    response = client.post(url, {**base, **due, "scan": signed_scan()})
     assert response.status_code == 302
+    assert services.signed_scans(accepted.agreements.get()).count() == 1
     accepted.refresh_from_db()
     assert accepted.state == State.REPLIED and accepted.agreement_signed_at
 

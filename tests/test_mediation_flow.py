@@ -25,6 +25,7 @@ from mediation.models import (
     MediatorRelation,
 )
 from mediation.panels import metric_panel
+from tests.file_samples import signed_scan
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,8 @@ def agreement_kwargs(case: Case, mediator: Mediator, *, signed: bool = True, **o
         ],
         "mediator_signed": signed,
         "committee_sealed": signed,
+        # Signed on paper: the signed scan comes with it (mediation.services.paper).
+        "scans": [signed_scan()] if signed else [],
     }
     data.update(overrides)
     return data
@@ -361,6 +364,7 @@ def test_signed_agreement_replies_the_case_logs_it_and_measures_time(
         signatures=rows,
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
     case.refresh_from_db()
     assert agreement.effective_at is not None

@@ -19,6 +19,7 @@ from luodian_platform.models import Department
 from luodian_platform.workcal import WorkCalendar, end_of_day, local_date
 from mediation import services
 from mediation.models import JointMediation, JudicialConfirmation, Mediator
+from tests.file_samples import signed_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def jc(case, officer):
         ],
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
     return agreement.judicial_confirmation
 

@@ -9,8 +9,11 @@ A step returns nothing, or ``STOP`` when the case's life ends before the load's 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dispatch import services as dispatch_services
 from dispatch.models import Correction, Supervision
@@ -392,9 +395,27 @@ def session_planned(ctx, run: CaseRun):
     return _session(ctx, run, None)
 
 
+def _signed_scan(case) -> SimpleUploadedFile:
+    """The scan of the signed paper (a small page image with the case number and a few ink
+    strokes): signing on paper is recorded with its scan (mediation.services.paper)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (420, 594), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((30, 30), case.number, fill=0)
+    for i in range(12):
+        draw.line((30, 80 + i * 30, 390, 80 + i * 30), fill=170)
+    for x in (60, 230):  # the signatures
+        draw.line((x, 500, x + 60, 470, x + 120, 505), fill=0, width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return SimpleUploadedFile("协议书签字扫描件.png", out.getvalue(), content_type="image/png")
+
+
 def agreement(ctx, run: CaseRun) -> None:
-    """人民调解协议书 signed by every party, the mediator and the committee at the table:
-    it takes effect at once and replies the case (the service does)."""
+    """人民调解协议书 signed by every party, the mediator and the committee at the table
+    on paper, the signed paper scanned: it takes effect at once and replies the case (the
+    service does)."""
     case = run.case
     tpl = texts.pick(ctx.rng, case.category.code)
     committee = ctx.committee_for(case, run.mediator_id)
@@ -422,6 +443,7 @@ def agreement(ctx, run: CaseRun) -> None:
         ],
         mediator_signed=True,
         committee_sealed=True,
+        scans=[_signed_scan(case)],
     )
     run.agreement_id = record.pk
 

@@ -25,10 +25,22 @@ ERRORS = {
 
 class PetitionSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    notice_sha256 = serializers.SerializerMethodField(help_text="已出具告知书PDF的SHA-256")
+    reply_sha256 = serializers.SerializerMethodField(help_text="已出具信访处理意见书PDF的SHA-256")
 
     class Meta:
         model = PetitionRecord
         exclude = ["case"]
+
+    def _sha(self, kind: str, obj) -> str | None:
+        issued = services.issued_document(kind, obj.pk)
+        return issued.sha256 if issued else None
+
+    def get_notice_sha256(self, obj) -> str | None:
+        return self._sha("petition_notice", obj)
+
+    def get_reply_sha256(self, obj) -> str | None:
+        return self._sha("petition_reply", obj)
 
 
 class LabourSerializer(serializers.ModelSerializer):
@@ -50,13 +62,24 @@ class StepInput(serializers.Serializer):
     commission = serializers.CharField(required=False, allow_blank=True, max_length=100)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    # 信访处理意见书 (step "reply")
+    facts = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    basis = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    review_body = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="复查机关"
+    )
 
 
 # step name -> (service, input fields it takes, required booleans)
 PETITION_STEPS = {
     "decide": (services.petition_decide, ("accept", "route", "at"), ("accept",)),
     "extend": (services.petition_extend, ("reason",), ()),
-    "reply": (services.petition_reply, ("at",), ()),
+    "reply": (
+        services.petition_reply,
+        ("facts", "opinion", "basis", "review_body", "at"),
+        (),
+    ),
     "review-request": (services.petition_review_request, ("at",), ()),
     "review-decide": (services.petition_review_decide, ("at",), ()),
     "rereview-request": (services.petition_rereview_request, ("at",), ()),
@@ -75,6 +98,19 @@ LABOUR_STEPS = {
 }
 
 
+TEXTS = (
+    "route",
+    "reason",
+    "commission",
+    "reference",
+    "outcome",
+    "facts",
+    "opinion",
+    "basis",
+    "review_body",
+)
+
+
 def _visible_case(request, pk: int) -> Case:
     case = Case.objects.visible_to(request.user).filter(pk=pk).first()
     if case is None:
@@ -90,7 +126,7 @@ def _step_kwargs(request, fields, required) -> dict:
     if missing:
         raise serializers.ValidationError(dict.fromkeys(missing, _("必填。")))
     out = {f: data[f] for f in fields if f in data and data[f] is not None}
-    for text in ("route", "reason", "commission", "reference", "outcome"):
+    for text in TEXTS:
         if text in fields:
             out.setdefault(text, "")
     return out

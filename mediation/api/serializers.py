@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from luodian_platform.api.fields import PlausibleDateTimeField
@@ -20,7 +22,7 @@ from ..models import (
     MediatorAssignment,
     Notice,
 )
-from ..services import CHANNEL_LABELS
+from ..services import CHANNEL_LABELS, paper_scan_missing, paper_signatories, signed_scans
 
 
 class MediatorSerializer(serializers.ModelSerializer):
@@ -211,6 +213,18 @@ class JudicialConfirmationSerializer(serializers.ModelSerializer):
         ]
 
 
+class SignedScanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField(help_text="经权限检查的下载地址")
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api:file-download", args=[obj.pk])
+
+
 class AgreementSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number")
     committee = serializers.CharField(source="committee.code")
@@ -218,6 +232,11 @@ class AgreementSerializer(serializers.ModelSerializer):
     terms = AgreementTermSerializer(many=True)
     judicial_confirmation = serializers.SerializerMethodField()
     issued_sha256 = serializers.SerializerMethodField()
+    paper_signed = serializers.SerializerMethodField(help_text="在纸面签署的签署人")
+    signed_scans = serializers.SerializerMethodField(help_text="签字后的协议书扫描件")
+    paper_scan_missing = serializers.SerializerMethodField(
+        help_text="有纸面签署但未附扫描件(规则实施前的旧记录)"
+    )
 
     class Meta:
         model = Agreement
@@ -240,7 +259,20 @@ class AgreementSerializer(serializers.ModelSerializer):
             "effective_at",
             "judicial_confirmation",
             "issued_sha256",
+            "paper_signed",
+            "signed_scans",
+            "paper_scan_missing",
         ]
+
+    def get_paper_signed(self, obj) -> list[str]:
+        return paper_signatories(obj)
+
+    @extend_schema_field(SignedScanSerializer(many=True))
+    def get_signed_scans(self, obj) -> list[dict]:
+        return SignedScanSerializer(signed_scans(obj), many=True).data
+
+    def get_paper_scan_missing(self, obj) -> bool:
+        return paper_scan_missing(obj)
 
     def get_issued_sha256(self, obj) -> str | None:
         issued = IssuedDocument.objects.filter(kind="agreement", object_id=obj.pk).first()

@@ -13,6 +13,7 @@ Lifecycle moves (start mediation, reply with an agreement or a notice) go throug
 | sessions      | booking rooms and recording sessions                               |
 | agreements    | agreements, signatures, performance, notices                       |
 | signatures    | signatures drawn on the tablet (validated PNG)                     |
+| paper         | signatures on paper, proven by the signed scan on the agreement    |
 | issuing       | the issued PDF, frozen with its SHA-256                            |
 | court         | judicial confirmation, court-referred mediation                    |
 | legal         | consultations, counselling, legal aid                              |
@@ -72,6 +73,7 @@ from .legal import (
     legal_service_record,
 )
 from .mediators import conflict_declare, conflict_reasons, joint_mediation_set, mediator_assign
+from .paper import paper_scan_missing, paper_signatories, signed_scans
 from .replies import (
     ReplyBasis,
     case_reply,
@@ -127,6 +129,8 @@ __all__ = [
     "mediator_for_user",
     "notice_record",
     "outcome_unproved",
+    "paper_scan_missing",
+    "paper_signatories",
     "pdf_freezing_deferred",
     "petition_decide",
     "petition_extend",
@@ -139,5 +143,6 @@ __all__ = [
     "reply_basis",
     "session_book",
     "session_record",
+    "signed_scans",
     "term_mark_performed",
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.clocks import compute_period, flag
+from intake.evidence import store
 from intake.lifecycle import lock_visible_case
 from intake.models import Case, Outcome
 from luodian_platform.errors import Conflict, NotFound, ServiceError
@@ -34,6 +35,13 @@ from .common import (
     _require_working_state,
 )
 from .issuing import document_issue_pdf
+from .paper import (
+    attach_signed_scans,
+    paper_signatories,
+    require_signed_scan,
+    scan_missing_error,
+    signed_scans,
+)
 from .replies import case_reply
 
 # --- agreements -------------------------------------------------------------------------
@@ -129,71 +137,85 @@ def agreement_record(
     terms: list[AgreementTermInput],
     mediator_signed: bool = False,
     committee_sealed: bool = False,
+    scans=(),
 ) -> Agreement:
     """人民调解协议书. Refused if a required content is missing. When every party signed and
     the mediator and committee signed/sealed, it takes effect at once (see
-    ``agreement_sign``); otherwise it is a draft to print and sign."""
-    with transaction.atomic():
-        case = _lock_for_mediation(case_id, actor)
-        _require_working_state(case)
-        case_parties = {p.pk: p for p in case.parties.all()}
-        errors = _validate_agreement(
-            facts=facts,
-            issues=issues,
-            liabilities=liabilities,
-            parties=parties,
-            terms=terms,
-            case_parties=case_parties,
-        )
-        assigned = MediatorAssignment.objects.filter(case=case, mediator_id=mediator_id).exists()
-        if not assigned:
-            errors["mediator"] = _("调解员须为本案已指派的调解员。")
-        if not committees().filter(pk=committee.pk).exists():
-            errors["committee"] = _(
-                "「%(name)s」不是人民调解委员会:协议书须由人民调解委员会盖章"
-                "(《人民调解法》第二十九条),请选择人民调解委员会。"
-            ) % {"name": committee.name}
-        if errors:
-            raise ServiceError(_("协议书缺少法定内容,请补充后再保存。"), fields=errors)
-        now = timezone.now()
-        # A draft has no official number: it is given when the agreement takes effect.
-        agreement = Agreement.objects.create(
-            case=case,
-            number=None,
-            committee=committee,
-            mediator_id=mediator_id,
-            facts=facts.strip(),
-            issues=issues.strip(),
-            liabilities=liabilities.strip(),
-            mediator_signed=mediator_signed,
-            committee_sealed=committee_sealed,
-            mediator_signed_at=now if mediator_signed else None,
-            committee_sealed_at=now if committee_sealed else None,
-            created_by=actor,
-        )
-        for p in parties:
-            party = case_parties[p.party_id]
-            AgreementParty.objects.create(
-                agreement=agreement,
-                party=party,
-                role=party.role,
-                name=party.name,
-                id_number=party.id_number or party.credit_code or "",
-                address=(p.address or party.address or "").strip(),
-                phone=party.phone or "",
-                sign_method=p.sign_method,
-                signed_at=now if p.sign_method else None,
+    ``agreement_sign``); otherwise it is a draft to print and sign. Signatures recorded
+    here were made on paper: ``scans`` (the signed paper's scan) must come with them."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = _lock_for_mediation(case_id, actor)
+            _require_working_state(case)
+            case_parties = {p.pk: p for p in case.parties.all()}
+            errors = _validate_agreement(
+                facts=facts,
+                issues=issues,
+                liabilities=liabilities,
+                parties=parties,
+                terms=terms,
+                case_parties=case_parties,
             )
-        for seq, t in enumerate(terms, start=1):
-            AgreementTerm.objects.create(
-                agreement=agreement,
-                seq=seq,
-                content=t.content.strip(),
-                performance_method=t.performance_method.strip(),
-                due_at=t.due_at,
+            assigned = MediatorAssignment.objects.filter(
+                case=case, mediator_id=mediator_id
+            ).exists()
+            if not assigned:
+                errors["mediator"] = _("调解员须为本案已指派的调解员。")
+            if not committees().filter(pk=committee.pk).exists():
+                errors["committee"] = _(
+                    "「%(name)s」不是人民调解委员会:协议书须由人民调解委员会盖章"
+                    "(《人民调解法》第二十九条),请选择人民调解委员会。"
+                ) % {"name": committee.name}
+            if errors:
+                raise ServiceError(_("协议书缺少法定内容,请补充后再保存。"), fields=errors)
+            now = timezone.now()
+            # A draft has no official number: it is given when the agreement takes effect.
+            agreement = Agreement.objects.create(
+                case=case,
+                number=None,
+                committee=committee,
+                mediator_id=mediator_id,
+                facts=facts.strip(),
+                issues=issues.strip(),
+                liabilities=liabilities.strip(),
+                mediator_signed=mediator_signed,
+                committee_sealed=committee_sealed,
+                mediator_signed_at=now if mediator_signed else None,
+                committee_sealed_at=now if committee_sealed else None,
+                created_by=actor,
             )
-        _log(case, "agreement_draft", actor, note=agreement.label, payload={"id": agreement.pk})
-        _take_effect_if_complete(agreement, actor)
+            for p in parties:
+                party = case_parties[p.party_id]
+                AgreementParty.objects.create(
+                    agreement=agreement,
+                    party=party,
+                    role=party.role,
+                    name=party.name,
+                    id_number=party.id_number or party.credit_code or "",
+                    address=(p.address or party.address or "").strip(),
+                    phone=party.phone or "",
+                    sign_method=p.sign_method,
+                    signed_at=now if p.sign_method else None,
+                )
+            for seq, t in enumerate(terms, start=1):
+                AgreementTerm.objects.create(
+                    agreement=agreement,
+                    seq=seq,
+                    content=t.content.strip(),
+                    performance_method=t.performance_method.strip(),
+                    due_at=t.due_at,
+                )
+            _log(case, "agreement_draft", actor, note=agreement.label, payload={"id": agreement.pk})
+            attach_signed_scans(agreement=agreement, actor=actor, scans=scans, stored=stored)
+            if mediator_signed or committee_sealed or any(p.sign_method for p in parties):
+                require_signed_scan(agreement)
+            _take_effect_if_complete(agreement, actor)
+    except BaseException:
+        # Nothing half-stored: the rows are rolled back, so the scans' objects go too.
+        for name in stored:
+            store.delete(name)
+        raise
     return agreement
 
 
@@ -204,47 +226,87 @@ def agreement_sign(
     signatures: dict[int, str],
     mediator_signed: bool | None = None,
     committee_sealed: bool | None = None,
+    scans=(),
 ) -> Agreement:
-    """Record signatures (``{agreement_party_id: sign_method}``); the agreement takes
-    effect when the last one is in (art. 29)."""
+    """Record signatures made on paper (``{agreement_party_id: sign_method}``, the
+    mediator's signature, the committee's seal); the agreement takes effect when the last
+    one is in (art. 29). A signing newly recorded here needs the signed paper's scan on the
+    agreement: attached before, or ``scans`` in this same step (one transaction)."""
     agreement = Agreement.objects.filter(pk=agreement_id).only("case_id").first()
     if agreement is None:
         raise NotFound(_("协议书不存在或您无权查看。"))
-    with transaction.atomic():
-        _lock_for_mediation(agreement.case_id, actor)
-        agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
-        if agreement.is_effective:
-            raise Conflict(_("协议书已生效,不能再修改签署情况。"), code="effective")
-        now = timezone.now()
-        rows = {p.pk: p for p in agreement.parties.all()}
-        for pk, method in signatures.items():
-            if pk not in rows or method not in AgreementParty.SignMethod.values:
-                raise ServiceError(_("签署信息无效。"), fields={"signatures": str(pk)})
-            rows[pk].sign_method = method
-            rows[pk].signed_at = rows[pk].signed_at or now
-            rows[pk].save(update_fields=["sign_method", "signed_at"])
-        if mediator_signed is not None:
-            if mediator_signed and not agreement.mediator_signed:
-                agreement.mediator_signed_at = now
-            agreement.mediator_signed = mediator_signed
-            if not mediator_signed:
-                agreement.mediator_signed_at = None
-        if committee_sealed is not None:
-            if committee_sealed and not agreement.committee_sealed:
-                agreement.committee_sealed_at = now
-            agreement.committee_sealed = committee_sealed
-            if not committee_sealed:
-                agreement.committee_sealed_at = None
-        agreement.save(
-            update_fields=[
-                "mediator_signed",
-                "committee_sealed",
-                "mediator_signed_at",
-                "committee_sealed_at",
-            ]
-        )
-        _take_effect_if_complete(agreement, actor)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            _lock_for_mediation(agreement.case_id, actor)
+            agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+            _sign_on_paper(
+                agreement,
+                actor,
+                signatures=signatures,
+                mediator_signed=mediator_signed,
+                committee_sealed=committee_sealed,
+                scans=scans,
+                stored=stored,
+            )
+    except BaseException:
+        for name in stored:
+            store.delete(name)
+        raise
     return agreement
+
+
+def _sign_on_paper(
+    agreement: Agreement,
+    actor,
+    *,
+    signatures: dict[int, str],
+    mediator_signed: bool | None,
+    committee_sealed: bool | None,
+    scans,
+    stored: list[str],
+) -> None:
+    if agreement.is_effective:
+        raise Conflict(_("协议书已生效,不能再修改签署情况。"), code="effective")
+    now = timezone.now()
+    rows = {p.pk: p for p in agreement.parties.all()}
+    newly_signed = False
+    for pk, method in signatures.items():
+        if pk not in rows or method not in AgreementParty.SignMethod.values:
+            raise ServiceError(_("签署信息无效。"), fields={"signatures": str(pk)})
+        row = rows[pk]
+        if row.signed and row.sign_method == method:
+            continue  # unchanged (the form posts every party, tablet signatures too)
+        newly_signed = True
+        row.sign_method = method
+        row.signed_at = row.signed_at or now
+        row.save(update_fields=["sign_method", "signed_at"])
+    if mediator_signed is not None:
+        if mediator_signed and not agreement.mediator_signed:
+            agreement.mediator_signed_at = now
+            newly_signed = True
+        agreement.mediator_signed = mediator_signed
+        if not mediator_signed:
+            agreement.mediator_signed_at = None
+    if committee_sealed is not None:
+        if committee_sealed and not agreement.committee_sealed:
+            agreement.committee_sealed_at = now
+            newly_signed = True
+        agreement.committee_sealed = committee_sealed
+        if not committee_sealed:
+            agreement.committee_sealed_at = None
+    agreement.save(
+        update_fields=[
+            "mediator_signed",
+            "committee_sealed",
+            "mediator_signed_at",
+            "committee_sealed_at",
+        ]
+    )
+    attach_signed_scans(agreement=agreement, actor=actor, scans=scans, stored=stored)
+    if newly_signed:
+        require_signed_scan(agreement)
+    _take_effect_if_complete(agreement, actor)
 
 
 def _take_effect_if_complete(agreement: Agreement, actor) -> None:
@@ -259,6 +321,10 @@ def _take_effect_if_complete(agreement: Agreement, actor) -> None:
         and all(p.signed for p in parties)
     ):
         return
+    # Signatures on paper are proven by the signed scan (services.paper); a draft signed on
+    # paper before that rule gets its scan before it can take effect.
+    if paper_signatories(agreement) and not signed_scans(agreement).exists():
+        raise scan_missing_error()
     now = timezone.now()
     agreement.effective_at = now
     # The official number is given now, in the transaction that issues the agreement, from

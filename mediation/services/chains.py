@@ -164,17 +164,56 @@ def petition_extend(*, petition_id: int, actor, reason: str) -> PetitionRecord:
     return record
 
 
-def petition_reply(*, petition_id: int, actor, at: dt.datetime | None = None) -> PetitionRecord:
-    """信访处理意见书 served: the petitioner's 30 days to ask for 复查 start."""
+# Lengths of the 信访处理意见书's parts (as the model's fields).
+REPLY_LIMITS = {"facts": 10000, "opinion": 5000, "basis": 2000, "review_body": 100}
+
+
+def _reply_text(**parts: str) -> dict[str, str]:
+    """The opinion's lawful contents, each required: the facts found, the handling opinion,
+    its basis, and the body the petitioner may ask for 复查 (the next level up; 《信访工作
+    条例》 2022, art. 35 as we read it: 30 days from receiving the written reply)."""
+    labels = {
+        "facts": _("请写明查明的事实。"),
+        "opinion": _("请写明处理意见。"),
+        "basis": _("请写明处理依据(法律、法规、政策的名称和条款)。"),
+        "review_body": _("请写明复查机关(原办理机关的上一级机关或单位)。"),
+    }
+    clean = {k: (v or "").strip() for k, v in parts.items()}
+    errors = {k: labels[k] for k, v in clean.items() if not v}
+    for k, v in clean.items():
+        if len(v) > REPLY_LIMITS[k]:
+            errors[k] = _("内容过长(最多%(n)d字)。") % {"n": REPLY_LIMITS[k]}
+    if errors:
+        raise ServiceError(_("信访处理意见书内容不完整,请补充后再出具。"), fields=errors)
+    return clean
+
+
+def petition_reply(
+    *,
+    petition_id: int,
+    actor,
+    facts: str,
+    opinion: str,
+    basis: str,
+    review_body: str,
+    at: dt.datetime | None = None,
+) -> PetitionRecord:
+    """信访处理意见书: written by the officer, numbered from the locked counter and frozen as
+    a PDF when issued; ``at`` is its service (送达) date, from which the petitioner's 30 days
+    to ask for 复查 run. A text no font can print refuses the issue (no number is used)."""
     at = at or timezone.now()
     with transaction.atomic():
         record = _lock_petition(petition_id, actor)
         _petition_order(record, P.HANDLING, doing=_("出具信访处理意见书"))
+        text = _reply_text(facts=facts, opinion=opinion, basis=basis, review_body=review_body)
         record.replied_at = at
+        record.reply_facts, record.reply_opinion = text["facts"], text["opinion"]
+        record.reply_basis, record.review_body = text["basis"], text["review_body"]
         record.reply_number = _next_number("xf_reply", "信处意")
         c = _clock(record, "petition_review_request", "review_request_due_at", at)
         record.stage, record.next_due_at = P.REPLIED, None
         _save(record, (c, "review_request_due_at"))
+        document_issue_pdf(kind="petition_reply", document=record)
         _log(record.case, "petition_replied", actor, note=record.reply_number)
     return record
 

@@ -27,6 +27,7 @@ DOCUMENT_MODELS = {
     "notice": Notice,
     "referral": CourtReferral,
     "petition_notice": PetitionRecord,
+    "petition_reply": PetitionRecord,
 }
 
 

@@ -20,8 +20,9 @@ RENDERERS = {
     "notice": documents.notice_pdf,
     "referral": documents.referral_report_pdf,
     "petition_notice": documents.petition_notice_pdf,
+    "petition_reply": documents.petition_reply_pdf,
 }
-NUMBERS = {"petition_notice": "notice_number"}
+NUMBERS = {"petition_notice": "notice_number", "petition_reply": "reply_number"}
 
 
 _deferred = contextvars.ContextVar("mediation_pdf_deferred", default=False)
@@ -66,6 +67,8 @@ def _freeze(kind: str, document, data: bytes) -> IssuedDocument:
 def _is_issued(kind: str, document) -> bool:
     if kind == "agreement":
         return document.is_effective
+    if kind == "petition_reply":
+        return bool(document.reply_number)
     return kind in ("notice", "petition_notice")
 
 

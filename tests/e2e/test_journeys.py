@@ -300,6 +300,18 @@ def _mediate_with_expert_and_sign_agreement(page, case) -> None:
     page.get_by_label("履行期限").first.fill((local_date() + dt.timedelta(days=30)).isoformat())
     page.get_by_label("调解员已签名").check()
     page.get_by_label("调委会已盖章").check()
+    # Signed on paper: the signed scan goes with it, in the same step (issue 19).
+    from tests import file_samples
+
+    page.locator("#scan").set_input_files(
+        files=[
+            {
+                "name": "协议书签字扫描件.pdf",
+                "mimeType": "application/pdf",
+                "buffer": file_samples.pdf("签字页"),
+            }
+        ]
+    )
     screenshot(page, "journey3-agreement-form")
     _keyboard_submit(page, page.get_by_role("button", name="保存协议书"))
     expect(page.locator("main")).to_contain_text("人民调解协议书")

@@ -139,6 +139,7 @@ def _effective_agreement(case_pk: int) -> int:
     from luodian_platform.models import Department, User
     from mediation import services
     from mediation.models import Mediator
+    from tests.file_samples import signed_scan
 
     officer = User.objects.get(username="officer")
     wei = Mediator.objects.get(name="韦国强", kind="committee")
@@ -165,6 +166,7 @@ def _effective_agreement(case_pk: int) -> int:
         ],
         mediator_signed=True,
         committee_sealed=True,
+        scans=[signed_scan()],
     )
     return agreement.judicial_confirmation.pk
 
