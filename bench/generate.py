@@ -547,6 +547,10 @@ def main(argv=None) -> int:
         summary = generate(args.scale, args.seed, args.years, args.recent_days, anchor, args.batch)
         from bench import downstream
 
+        with connection.cursor() as cursor:
+            # Fresh statistics before the INSERT … SELECTs: with none, the planner expects a
+            # few hundred cases and walks the party table once per case (quadratic at 1M).
+            cursor.execute("ANALYZE intake_case, intake_party, intake_caseevent")
         summary["downstream"] = downstream.generate(seed=args.seed, batch=args.batch)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

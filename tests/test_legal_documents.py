@@ -36,7 +36,7 @@ from mediation.models import (
     Signature,
 )
 from mediation.typeset import fonts
-from mediation.typeset.layout import NO_END, NO_START, break_lines, units
+from mediation.typeset.layout import NO_END, NO_START, break_lines, full_width, units
 from mediation.typeset.pdf import DocumentPDF
 from tests.file_samples import signed_scan
 from tests.pdf_text import pdf_lines, pdf_pages, pdf_text
@@ -694,7 +694,8 @@ def test_the_petition_opinion_is_written_numbered_frozen_and_starts_the_review_c
         "《信访工作条例》",
         f"送达日期:{served:%Y年%m月%d日}",
     ):
-        assert needle in text, needle
+        # As typeset: ASCII marks in Chinese text print full-width (GB/T 15834).
+        assert full_width(needle) in text, needle
     # The print page (same template) and the case page show it; the hash is on the page.
     page = client.get(reverse("mediation:petition_document", args=[record.pk, "reply"]))
     html = page.content.decode()
@@ -869,8 +870,8 @@ def test_the_issued_agreement_points_to_its_signed_scan(wei_case, officer, clien
     client.force_login(officer)
     # the frozen PDF names the scan and its hash, and marks the paper signatures
     text = _flat(pdf_text(_download(client, agreement)))
-    assert f"纸面签署原件扫描件:协议书签字扫描件.pdf(SHA-256:{scan.sha256})" in text
-    assert "已签名(纸面)" in text and "已盖章(纸面)" in text
+    assert full_width(f"纸面签署原件扫描件:协议书签字扫描件.pdf(SHA-256:{scan.sha256})") in text
+    assert full_width("已签名(纸面)") in text and full_width("已盖章(纸面)") in text
     # the page links it through the access-checked download
     html = client.get(reverse("mediation:agreement", args=[agreement.pk])).content.decode()
     link = reverse("intake:file_download", args=[scan.pk])
@@ -988,3 +989,14 @@ def test_a_draft_signed_on_paper_before_the_rule_takes_effect_only_with_its_scan
             )
     draft.refresh_from_db()
     assert not draft.is_effective and not draft.number
+
+
+def test_ascii_marks_after_chinese_become_full_width_but_numbers_keep_theirs():
+    """GB/T 15834: the typesetter turns , ; : ? ! and () written in Chinese text into their
+    full-width forms (compared by code point: they look alike in an editor)."""
+    out = full_width('双方同意,于10:30签署(自愿);金额12,000.50元!是否履行?"已履行"')
+    assert out == (
+        "双方同意\uff0c于10:30签署\uff08自愿\uff09\uff1b金额12,000.50元\uff01是否履行\uff1f"
+        "\u201c已履行\u201d"
+    )
+    assert full_width("Agreement, signed (2026).") == "Agreement, signed (2026)."

@@ -43,7 +43,9 @@ def _is_cjk(char: str) -> bool:
     )
 
 
-_HALF_TO_FULL = {",": ",", ";": ";", ":": ":", "?": "?", "!": "!"}
+# Escaped: the full-width forms look like their ASCII twins in an editor (and have been
+# lost to that before): U+FF0C ，U+FF1B ；U+FF1A ：U+FF1F ？U+FF01 ！
+_HALF_TO_FULL = {",": "\uff0c", ";": "\uff1b", ":": "\uff1a", "?": "\uff1f", "!": "\uff01"}
 
 
 def full_width(text: str) -> str:
@@ -57,14 +59,14 @@ def full_width(text: str) -> str:
     out = []
     quote_open = True
     for i, c in enumerate(chars):
-        prev = chars[i - 1] if i else ""
+        prev = out[-1] if out else ""  # as written so far: "）;" follows Chinese too
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
         if c in _HALF_TO_FULL and prev and _is_cjk(prev):
             out.append(_HALF_TO_FULL[c])
         elif c == "(" and nxt and _is_cjk(nxt):
-            out.append("(")
+            out.append("\uff08")
         elif c == ")" and prev and _is_cjk(prev):
-            out.append(")")
+            out.append("\uff09")
         elif c == '"' and ((prev and _is_cjk(prev)) or (nxt and _is_cjk(nxt))):
             out.append("“" if quote_open else "”")
             quote_open = not quote_open
