@@ -27,6 +27,8 @@ class CitizenConfig(AppConfig):
         # reply with a notice asks the parties to confirm its receipt.
         register_after_transition("approve", messages.on_case_closed)
         register_after_transition("reply", messages.on_case_replied)
+        # The party SMS outbox signs our links when it sends (they are never stored).
+        messages.register_links()
         BEAT_ENTRIES.update(tasks.beat_entries())
         register_event_labels(panels.EVENT_LABELS)
         register_panel(

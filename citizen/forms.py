@@ -5,6 +5,7 @@ next to these fields (``put_errors``)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from followup.models import Satisfaction
@@ -80,6 +81,29 @@ class LookupCodeForm(forms.Form):
         return normalize_number(self.cleaned_data["case"])
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (a phone's gallery picker); the content is checked by the
+    service (``intake.evidence``), not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+# What the file picker offers (the service decides by content, intake/evidence/sniff.py).
+ACCEPT = ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,.wps,.et,image/jpeg,image/png,application/pdf"
+
+
 class ApplicationForm(forms.Form):
     """网上申请: the applicant and one respondent (more people: say so in the facts)."""
 
@@ -143,12 +167,26 @@ class ApplicationForm(forms.Form):
         ),
     )
 
+    files = MultipleFileField(
+        label=_("照片和证据材料(选填)"),
+        required=False,
+        help_text=_(
+            "可选照片、合同、欠条等,最多%(max)d个,每个不超过%(mb)dMB;"
+            "支持JPG、PNG、PDF、Word、Excel、WPS。提交后仅承办人员可以查看。"
+        ),
+        widget=MultipleFileInput(attrs={"accept": ACCEPT}),
+    )
+
     # Service error keys -> fields of this form.
     PARTY_PREFIX = {"parties[0]": "applicant", "parties[1]": "respondent"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _style(self)
+        self.fields["files"].help_text = self.fields["files"].help_text % {
+            "max": settings.CITIZEN_FILES_MAX,
+            "mb": settings.FILE_MAX_BYTES // (1024 * 1024),
+        }
 
     def case_input(self) -> CaseInput:
         d = self.cleaned_data

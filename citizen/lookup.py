@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from intake.models import Case, Party
 from luodian_platform.crypto import blind_index, decrypt, encrypt
+from luodian_platform.errors import ServiceError
 
 from .models import LookupAttempt, PhoneCode
 
@@ -126,7 +127,7 @@ def lookup_code_send(*, number: str, ip: str | None) -> None:
     """Send a one-time code to the case's first applicant with a phone. The caller gets the
     same answer whether the number exists or not; a row is written either way, so the
     throttles (per number and per address, as for the application's codes) count both."""
-    from .messages import first_applicant_of, send_after_commit
+    from .messages import first_applicant_of, send_code
     from .services import Throttled
 
     now = timezone.now()
@@ -157,8 +158,9 @@ def lookup_code_send(*, number: str, ip: str | None) -> None:
             created_at=now,
             expires_at=now + dt.timedelta(minutes=minutes),
         )
-        if party is not None:
-            send_after_commit(
+    if party is not None:
+        try:
+            send_code(
                 mobile=party.phone,
                 text=_(
                     "【%(county)s矛盾纠纷化解中心】查询案件%(number)s的验证码%(code)s,"
@@ -167,6 +169,10 @@ def lookup_code_send(*, number: str, ip: str | None) -> None:
                 % {"county": settings.COUNTY_NAME, "number": number, "code": code, "m": minutes},
                 key=f"citizen-lookup-code-{row.pk}",
             )
+        except ServiceError:
+            # Not sent: forget the code, so the citizen's next tap is not throttled by it.
+            PhoneCode.objects.filter(pk=row.pk).delete()
+            raise
 
 
 def lookup_by_code(*, number: str, code: str, ip: str | None) -> LookupResult:

@@ -120,27 +120,3 @@ class Confirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.object_id}"
-
-
-class LinkSent(models.Model):
-    """A signed link sent by SMS to one party about one object (a notice, an agreement
-    term). Inserted before sending, unique: a repeated hook or sweep sends nothing twice."""
-
-    purpose = models.CharField(_("用途"), max_length=20)
-    object_id = models.PositiveBigIntegerField(_("文书或条款"))
-    party = models.ForeignKey(
-        Party, on_delete=models.CASCADE, related_name="+", verbose_name=_("当事人")
-    )
-    sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("已发送的确认链接")
-        verbose_name_plural = _("已发送的确认链接")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["purpose", "object_id", "party"], name="link_sent_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.purpose} {self.object_id} → {self.party_id}"

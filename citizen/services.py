@@ -15,8 +15,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from followup.models import PartySmsKind
 from followup.services import citizen_evaluation_record
 from intake.channel import channel_order_submit
+from intake.evidence import store
+from intake.evidence.services import (
+    CheckedFile,
+    attachments_add_received,
+    clean_name,
+    upload_check,
+)
 from intake.models import Case, Channel
 from intake.services import CaseInput, case_input_clean
 from luodian_platform.audit import acting_as
@@ -25,7 +33,7 @@ from luodian_platform.errors import Conflict, NotFound, ServiceError
 from luodian_platform.validators import mask_phone, normalize_phone
 
 from . import links
-from .messages import send_after_commit
+from .messages import first_applicant, queue, send_code
 from .models import Confirmation, PhoneCode
 
 CODE_DIGITS = 6
@@ -61,21 +69,25 @@ def phone_code_send(*, phone: str, ip: str | None, purpose: str = PhoneCode.Purp
         raise Throttled(_("获取验证码过于频繁,请1小时后再试。"))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     minutes = settings.CITIZEN_CODE_MINUTES
-    with transaction.atomic():
-        row = PhoneCode.objects.create(
-            purpose=purpose,
-            phone_bidx=bidx,
-            code_hash=_code_hash(phone, code),
-            ip=ip,
-            created_at=now,
-            expires_at=now + dt.timedelta(minutes=minutes),
-        )
-        send_after_commit(
+    row = PhoneCode.objects.create(
+        purpose=purpose,
+        phone_bidx=bidx,
+        code_hash=_code_hash(phone, code),
+        ip=ip,
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=minutes),
+    )
+    try:
+        send_code(
             mobile=phone,
             text=_("【%(county)s矛盾纠纷化解中心】验证码%(code)s,%(m)d分钟内有效。请勿告诉他人。")
             % {"county": settings.COUNTY_NAME, "code": code, "m": minutes},
             key=f"citizen-code-{row.pk}",
         )
+    except ServiceError:
+        # Not sent: forget the code, so the citizen's next tap is not throttled by it.
+        PhoneCode.objects.filter(pk=row.pk).delete()
+        raise
     return mask_phone(phone)
 
 
@@ -106,12 +118,37 @@ def _phone_code_check(*, phone: str, code: str, purpose: str) -> int:
     return row.pk
 
 
+def _files_check(files) -> list[CheckedFile]:
+    """The evidence feature's checks (type by content, ``FILE_MAX_BYTES``) and the public
+    count limit ``CITIZEN_FILES_MAX``; the refusal names the file."""
+    files = list(files or ())
+    limit = settings.CITIZEN_FILES_MAX
+    if len(files) > limit:
+        message = _("网上申请最多上传%(max)d个文件,您选择了%(n)d个。") % {
+            "max": limit,
+            "n": len(files),
+        }
+        raise ServiceError(message, code="too_many_files", fields={"files": message})
+    checked = []
+    for upload in files:
+        try:
+            checked.append(upload_check(upload))
+        except ServiceError as exc:
+            name = clean_name(getattr(upload, "name", "") or "")
+            message = _("「%(name)s」:%(reason)s") % {"name": name, "reason": exc.message}
+            raise ServiceError(message, code=exc.code, fields={"files": message}) from None
+    return checked
+
+
 def online_application_submit(
-    *, form_token: str, data: CaseInput, code: str, ip: str | None
+    *, form_token: str, data: CaseInput, code: str, ip: str | None, files=()
 ) -> Case:
     """网上申请: the applicant's phone confirmed by its SMS code, the order stored as a
     ``received`` case of the ``online`` channel (duplicate and risk flags as every channel
-    order). Idempotent on the form's token: a double tap answers with the same case."""
+    order), with the photos and documents the applicant chose (at most
+    ``CITIZEN_FILES_MAX``) as evidence on the case, in the same transaction. Idempotent on
+    the form's token: a double tap answers with the same case (and stores no file twice).
+    Files are read only after the code is right: without a confirmed phone nothing is kept."""
     token = (form_token or "").strip()
     if not (16 <= len(token) <= 64 and token.isalnum()):
         raise ServiceError(_("表单已失效,请刷新页面后重新填写。"))
@@ -136,35 +173,54 @@ def online_application_submit(
         if existing is not None:
             return existing
         raise
-    with transaction.atomic():
-        # Compare-and-set: of two concurrent submissions only one uses the code.
-        used = PhoneCode.objects.filter(pk=code_id, used_at__isnull=True).update(
-            used_at=timezone.now()
-        )
-        if not used:
-            existing = Case.objects.filter(channel=Channel.ONLINE, external_id=token).first()
-            if existing is not None:
-                return existing
-            raise _bad_code()
-        result = channel_order_submit(
-            channel=Channel.ONLINE,
-            data=data,
-            payload={"source": "online", "form_token": token},
-            source="online",
-        )
-        case = result.case
-        if result.created:
-            lookup = _lookup_url(case.number)
-            send_after_commit(
-                mobile=applicant.phone,
-                text=_(
-                    "【%(county)s矛盾纠纷化解中心】您的申请已收到,案件编号%(number)s。"
-                    "查询进度:%(url)s(需输入申请人手机号后四位)"
-                )
-                % {"county": settings.COUNTY_NAME, "number": case.number, "url": lookup},
-                key=f"citizen-applied-{case.pk}",
+    # A refused file refuses the application before the code is used: the citizen
+    # chooses again and submits with the same code.
+    checked = _files_check(files)
+    attachments = []
+    try:
+        with transaction.atomic():
+            # Compare-and-set: of two concurrent submissions only one uses the code.
+            used = PhoneCode.objects.filter(pk=code_id, used_at__isnull=True).update(
+                used_at=timezone.now()
             )
+            if not used:
+                existing = Case.objects.filter(channel=Channel.ONLINE, external_id=token).first()
+                if existing is not None:
+                    return existing
+                raise _bad_code()
+            result = channel_order_submit(
+                channel=Channel.ONLINE,
+                data=data,
+                payload={"source": "online", "form_token": token, "files": len(checked)},
+                source="online",
+            )
+            case = result.case
+            if result.created:
+                attachments = attachments_add_received(case=case, files=checked, source="online")
+                _receipt_queue(case)
+    except BaseException:
+        # The case's transaction did not commit: its files' objects go too.
+        for attachment in attachments:
+            store.delete(attachment.stored_name)
+        raise
     return case
+
+
+def _receipt_queue(case: Case) -> None:
+    party = first_applicant(case.pk)
+    if party is None:
+        return
+    queue(
+        case_id=case.pk,
+        party_id=party.pk,
+        kind=PartySmsKind.CITIZEN_APPLIED,
+        key=f"citizen-applied-{case.pk}",
+        text=_(
+            "【%(county)s矛盾纠纷化解中心】您的申请已收到,案件编号%(number)s。"
+            "查询进度:%(url)s(需输入申请人手机号后四位)"
+        )
+        % {"county": settings.COUNTY_NAME, "number": case.number, "url": _lookup_url(case.number)},
+    )
 
 
 def _lookup_url(number: str) -> str:

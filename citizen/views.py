@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from intake.models import Case, State
+from intake.evidence.services import too_large
+from intake.models import Attachment, Case, State
 from luodian_platform.errors import Conflict, ServiceError
 from luodian_platform.qr import public_url, qr_svg
+from luodian_platform.uploads import upload_too_large
 from mediation.models import AgreementTerm, Notice
 from mediation.services.agreements import CHANNEL_LABELS
 
@@ -113,36 +115,51 @@ def _lookup_by_sms(request, action: str):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def apply_page(request):
-    """网上申请: fill in, get the SMS code (a submit button, no JavaScript needed), submit."""
+    """网上申请: fill in, get the SMS code (a submit button, no JavaScript needed), then
+    choose photos and documents, enter the code and submit. The file field is offered in
+    that second step only: a browser forgets chosen files when the page reloads."""
     if request.method == "GET":
         form = ApplicationForm(initial={"form_token": secrets.token_hex(16)})
         return render(request, "citizen/apply.html", {"form": form})
-    form = ApplicationForm(request.POST)
+    form = ApplicationForm(request.POST, request.FILES)
     context = {"form": form, "code_sent": bool(request.POST.get("code_sent"))}
+    sending = request.POST.get("action") == "send_code"
+    files_sent = bool(request.FILES) or upload_too_large(request)
     if not form.is_valid():
-        return render(request, "citizen/apply.html", context, status=400)
+        return _apply_refused(request, context, 400, files_sent)
     data = form.case_input()
     try:
-        if request.POST.get("action") == "send_code":
+        if sending:
             from intake.services import case_input_clean
 
             case_input_clean(data)  # refuse a bad form before spending an SMS
             context["masked"] = phone_code_send(phone=data.parties[0].phone, ip=_ip(request))
             context["code_sent"] = True
+            context["files_dropped"] = files_sent
             return render(request, "citizen/apply.html", context)
+        if upload_too_large(request):
+            raise too_large()
         case = online_application_submit(
             form_token=form.cleaned_data["form_token"],
             data=data,
             code=form.cleaned_data.get("code", ""),
             ip=_ip(request),
+            files=form.cleaned_data["files"],
         )
     except ServiceError as exc:
-        form.put_errors(exc.fields)
+        form.put_errors({("files" if k == "file" else k): v for k, v in exc.fields.items()})
         if not exc.fields:
             form.add_error(None, exc.message)
-        return render(request, "citizen/apply.html", context, status=exc.status)
+        return _apply_refused(request, context, exc.status, files_sent)
     # Post/redirect/get: a reload does not post again; the page needs its signed token.
-    return redirect("citizen:applied", token=links.make_token("applied", n=case.number))
+    files = Attachment.objects.filter(case=case, uploaded_by__isnull=True).count()
+    return redirect("citizen:applied", token=links.make_token("applied", n=case.number, f=files))
+
+
+def _apply_refused(request, context: dict, status: int, files_sent: bool):
+    # Nothing was kept, and the browser does not refill a file field: say so.
+    context["files_dropped"] = files_sent
+    return render(request, "citizen/apply.html", context, status=status)
 
 
 @never_cache
@@ -156,7 +173,12 @@ def applied_page(request, token: str):
     return render(
         request,
         "citizen/applied.html",
-        {"number": number, "lookup_url": url, "qr": qr_svg(url, title=_("进度查询二维码"))},
+        {
+            "number": number,
+            "files": int(link.data.get("f") or 0),
+            "lookup_url": url,
+            "qr": qr_svg(url, title=_("进度查询二维码")),
+        },
     )
 
 

@@ -144,14 +144,30 @@ class NotificationRule(models.Model):
         return ["inapp"] + (["sms"] if self.sms else []) + (["email"] if self.email else [])
 
 
+class PartySmsKind(models.TextChoices):
+    SESSION_BOOKED = "session_booked", _("调解已预约")
+    # The citizen's side (citizen.messages): the receipt of an online application and the
+    # signed links to evaluate a closed round, confirm a notice or an agreement term.
+    CITIZEN_APPLIED = "citizen_applied", _("网上申请已收到")
+    CITIZEN_EVALUATE = "citizen_evaluate", _("邀请评价办理结果")
+    CITIZEN_NOTICE = "citizen_notice", _("告知书送达确认")
+    CITIZEN_TERM = "citizen_term", _("协议履行确认")
+
+
 class PartySms(models.Model):
     """An SMS to someone without a staff account about a case: a party (当事人), or a
     committee mediator or expert booked on a session (调解员、专家, ``mediator``); exactly
     one of the two. Written in the step's transaction, unique by ``key`` (one per step per
     person), handed to a worker after commit and claimed with ``SELECT … FOR UPDATE SKIP
     LOCKED`` like a reminder (``followup.worksteps.deliver_party_sms``): one outbox and one
-    send path with retries for both. The text holds no personal data; the number is read
-    (decrypted) from the party's or the mediator's row when sending."""
+    send path with retries for both, also for the citizen's side's receipts and links. The
+    text holds no personal data; the number is read (decrypted) from the party's or the
+    mediator's row when sending.
+
+    A signed link (evaluate, confirm) is a credential, and this table is audited and shown
+    in the admin: the row keeps only ``link`` = the purpose and the ids the link names, and
+    the text has ``{link}`` where the link goes; the link is signed when the SMS is sent
+    (``worksteps.register_party_sms_link``) and never stored."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -178,9 +194,11 @@ class PartySms(models.Model):
         blank=True,
         verbose_name=_("调解员/专家"),
     )
-    kind = models.CharField(_("类型"), max_length=24, choices=ReminderKind.choices)
+    kind = models.CharField(_("类型"), max_length=24, choices=PartySmsKind.choices)
     key = models.CharField(_("幂等键"), max_length=64, unique=True)
     text = models.CharField(_("内容"), max_length=300)
+    # {"purpose": "evaluate", "data": {"c": 1, "r": 0, "p": 2}}: what to sign at send time.
+    link = models.JSONField(_("链接参数"), default=dict, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

@@ -59,7 +59,7 @@ from luodian_platform.roles import Role
 from luodian_platform.validators import normalize_phone
 
 from . import reminders
-from .models import NotificationRule, PartySms, Reminder, ReminderKind
+from .models import NotificationRule, PartySms, PartySmsKind, Reminder, ReminderKind
 
 logger = logging.getLogger(__name__)
 
@@ -298,16 +298,24 @@ def party_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
         "hall": settings.HALL_PHONE,
     }
     parties = case.parties.exclude(phone_bidx="").values_list("pk", flat=True)
-    rows = [
-        PartySms(
-            case=case,
-            party_id=pk,
-            kind=ReminderKind.SESSION_BOOKED,
-            key=f"session-{session_id}-party-{pk}",
-            text=text[:300],
-        )
-        for pk in parties
-    ]
+    return party_sms_add(
+        [
+            PartySms(
+                case=case,
+                party_id=pk,
+                kind=PartySmsKind.SESSION_BOOKED,
+                key=f"session-{session_id}-party-{pk}",
+                text=text[:300],
+            )
+            for pk in parties
+        ]
+    )
+
+
+def party_sms_add(rows: list[PartySms]) -> list[int]:
+    """Write outbox rows in the caller's transaction; a row whose key exists already is
+    skipped (a repeated step sends nothing twice). Returns the ids to hand to a worker
+    after commit (``tasks.publish_party_sms_on_commit``)."""
     if not rows:
         return []
     PartySms.objects.bulk_create(rows, ignore_conflicts=True)
@@ -360,7 +368,7 @@ def mediator_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
         PartySms(
             case=case,
             mediator_id=m.pk,
-            kind=ReminderKind.SESSION_BOOKED,
+            kind=PartySmsKind.SESSION_BOOKED,
             key=f"session-{session.pk}-{stamp}-med-{m.pk}",
             text=text[:300],
         )
@@ -368,16 +376,7 @@ def mediator_sms_for_session(*, case: Case, event: CaseEvent) -> list[int]:
         for m in session.mediators.filter(user__isnull=True, is_active=True).order_by("pk")
         if m.phone
     ]
-    if not rows:
-        return []
-    PartySms.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(
-        PartySms.objects.filter(
-            key__in=[r.key for r in rows],
-            status=PartySms.Status.PENDING,
-            enqueued_at__isnull=True,
-        ).values_list("pk", flat=True)
-    )
+    return party_sms_add(rows)
 
 
 def _recipient_phone(row: PartySms) -> str:
@@ -387,6 +386,26 @@ def _recipient_phone(row: PartySms) -> str:
     Mediator = apps.get_model("mediation", "Mediator")
     mediator = Mediator.objects.filter(pk=row.mediator_id, is_active=True).first()
     return mediator.phone if mediator else ""
+
+
+# Signed links in party SMS: purpose -> a function of the row's ``link["data"]`` giving the
+# URL. Filled from AppConfig.ready() by the app that owns the links (citizen); this module
+# cannot sign them itself (dependency direction) and does not store them (PartySms).
+PARTY_SMS_LINKS: dict[str, Callable[[dict], str]] = {}
+LINK_PLACEHOLDER = "{link}"
+
+
+def register_party_sms_link(purpose: str, make_url: Callable[[dict], str]) -> None:
+    PARTY_SMS_LINKS[purpose] = make_url
+
+
+def party_sms_text(row: PartySms) -> str:
+    """The text as sent: a row with a link gets it signed now (its lifetime counts from
+    the sending, so a retry hours later still carries a full-lived link)."""
+    if not row.link:
+        return row.text
+    make_url = PARTY_SMS_LINKS[row.link["purpose"]]  # unknown purpose: fails, retried
+    return row.text.replace(LINK_PLACEHOLDER, make_url(row.link.get("data") or {}))
 
 
 def party_sms_due(now: dt.datetime) -> list[int]:
@@ -418,7 +437,9 @@ def deliver_party_sms(sms_id: int) -> bool:
                 row.status = PartySms.Status.SKIPPED
                 row.save(update_fields=["status"])
                 return False
-            get_sms_backend().send(mobile=mobile, text=row.text, key=f"party-sms-{row.key}")
+            get_sms_backend().send(
+                mobile=mobile, text=party_sms_text(row), key=f"party-sms-{row.key}"
+            )
             PartySms.objects.filter(pk=row.pk).update(
                 status=PartySms.Status.SENT,
                 sent_at=timezone.now(),

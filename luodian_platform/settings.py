@@ -80,6 +80,9 @@ CITIZEN_CODE_MINUTES = env_int("CITIZEN_CODE_MINUTES", 10)
 CITIZEN_CODE_MAX_TRIES = env_int("CITIZEN_CODE_MAX_TRIES", 5)
 CITIZEN_CODES_PER_PHONE_HOUR = env_int("CITIZEN_CODES_PER_PHONE_HOUR", 5)
 CITIZEN_CODES_PER_IP_HOUR = env_int("CITIZEN_CODES_PER_IP_HOUR", 20)
+# Photos and documents on one online application (each checked like every evidence file,
+# at most FILE_MAX_BYTES): a phone sends a few, not a staff member's 20 per object.
+CITIZEN_FILES_MAX = env_int("CITIZEN_FILES_MAX", 5)
 # The lookup log (with the callers' addresses) is kept this long, then deleted.
 CITIZEN_LOG_DAYS = env_int("CITIZEN_LOG_DAYS", 180)
 

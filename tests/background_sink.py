@@ -13,3 +13,14 @@ class SlowFileSink(FileSmsBackend):
     def send(self, *, mobile: str, text: str, key: str) -> None:
         time.sleep(0.002)
         super().send(mobile=mobile, text=text, key=key)
+
+
+class FlakyFileSink(FileSmsBackend):
+    """A gateway that is down while ``<SMS_FILE_PATH>.down`` exists (it raises, as a real
+    gateway client does on a timeout or an error answer) and delivers once it is gone. The
+    citizen SMS tests take it down and bring it back."""
+
+    def send(self, *, mobile: str, text: str, key: str) -> None:
+        if self.path.with_name(self.path.name + ".down").exists():
+            raise ConnectionError("SMS gateway unavailable (503)")
+        super().send(mobile=mobile, text=text, key=key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 
 import pytest
@@ -39,11 +40,28 @@ def sms(settings, tmp_path):
     settings.SMS_FILE_PATH = str(path)
 
     def read() -> list[dict]:
+        work_outbox()
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
     return read
+
+
+def work_outbox() -> list[int]:
+    """What a worker does with the party SMS outbox (``followup.send_party_sms`` calls the
+    same function): send every pending row once. Returns the ids sent."""
+    from followup.models import PartySms
+    from followup.worksteps import deliver_party_sms
+
+    sent = []
+    for pk in PartySms.objects.filter(status=PartySms.Status.PENDING).values_list("pk", flat=True):
+        try:
+            if deliver_party_sms(pk):
+                sent.append(pk)
+        except ConnectionError:  # the gateway is down: the row stays for the retry
+            pass
+    return sent
 
 
 @pytest.fixture
@@ -387,7 +405,7 @@ def test_closing_sends_the_applicant_a_signed_evaluation_link(closed, sms):
     case, path = closed
     message = sms()[-1]
     assert message["mobile"] == PHONE and case.number in message["text"]
-    assert message["key"] == f"citizen-evaluate-{case.pk}-0"
+    assert message["key"] == f"party-sms-citizen-evaluate-{case.pk}-0"
     page = Client().get(path)
     assert page.status_code == 200 and "满意" in page.content.decode()
 
@@ -672,3 +690,147 @@ def test_sms_lookup_codes_are_throttled_and_wrong_codes_count_towards_the_lock(
         assert _sms_lookup(citizen, case.number, "code", wrong).status_code == 400
     assert _sms_lookup(citizen, case.number, "code", code).status_code == 429
     assert _sms_lookup(citizen, case.number, "code", "").status_code == 400
+
+
+# --- delivery: the party outbox for receipts and links, codes at once -----------------------
+
+
+@pytest.fixture
+def gateway(sms, settings):
+    """The real file gateway behind a switch: ``gateway.down()`` / ``gateway.up()``."""
+    settings.SMS_BACKEND = "tests.background_sink.FlakyFileSink"
+    marker = type("Gateway", (), {})()
+    flag = settings.SMS_FILE_PATH + ".down"
+    marker.down = lambda: open(flag, "w").close()
+    marker.up = lambda: os.path.exists(flag) and os.remove(flag)
+    return marker
+
+
+def test_a_gateway_failure_is_retried_and_the_link_is_sent_once(
+    make_case, dispatcher, officer, rsj, sms, gateway, django_capture_on_commit_callbacks
+):
+    from followup import tasks as followup_tasks
+    from followup.models import PartySms
+    from followup.worksteps import deliver_party_sms, party_sms_due
+
+    gateway.down()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _close(make_case(), dispatcher, officer, rsj)
+    row = PartySms.objects.get(case=case)
+    assert row.kind == "citizen_evaluate" and row.status == PartySms.Status.PENDING
+    # The row keeps no link (a credential; the outbox is audited and in the admin).
+    assert "{link}" in row.text and "/citizen/" not in row.text
+    assert row.link == {"purpose": "evaluate", "data": {"c": case.pk, "r": 0, "p": row.party_id}}
+    with pytest.raises(ConnectionError):
+        deliver_party_sms(row.pk)  # the worker's try; Celery retries it with backoff
+    row.refresh_from_db()
+    assert row.status == PartySms.Status.PENDING and row.attempts == 1
+    assert "unavailable" in row.last_error
+    # The hook again (a repeated close in another process): no second row.
+    from citizen.messages import on_case_closed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        on_case_closed(case, None)
+    assert PartySms.objects.filter(case=case).count() == 1
+    # The beat sweep hands it over again once the lease is over; the gateway is back.
+    gateway.up()
+    later = timezone.now() + dt.timedelta(seconds=settings_lease() + 1)
+    assert row.pk in party_sms_due(later)
+    assert followup_tasks.send_party_sms.run(row.pk) is True
+    assert deliver_party_sms(row.pk) is False  # a duplicate hand-off sends nothing
+    sent = sms()
+    assert len(sent) == 1 and sent[0]["mobile"] == PHONE
+    path = re.search(r"https?://[^/\s]+(/citizen/evaluate/\S+/)", sent[0]["text"]).group(1)
+    assert Client().get(path).status_code == 200  # signed when sent, and valid
+    row.refresh_from_db()
+    assert row.status == PartySms.Status.SENT and row.attempts == 2
+
+
+def settings_lease() -> int:
+    from django.conf import settings
+
+    return settings.REMINDER_CLAIM_LEASE_SECONDS
+
+
+def test_a_gateway_down_for_good_marks_the_sms_failed_after_the_attempts(
+    make_case, dispatcher, officer, rsj, gateway, settings, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+    from followup.worksteps import deliver_party_sms, party_sms_due
+
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    gateway.down()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _close(make_case(), dispatcher, officer, rsj)
+    row = PartySms.objects.get(case=case)
+    for _try in range(3):
+        with pytest.raises(ConnectionError):
+            deliver_party_sms(row.pk)
+    row.refresh_from_db()
+    assert row.status == PartySms.Status.FAILED and row.attempts == 3
+    assert row.pk not in party_sms_due(timezone.now() + dt.timedelta(days=1))
+
+
+def test_the_application_receipt_goes_through_the_outbox(
+    form_data, citizen, sms, gateway, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    with django_capture_on_commit_callbacks(execute=True):
+        citizen.post(reverse("citizen:apply"), form_data(action="send_code"))
+    code = _code(sms())
+    gateway.down()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = citizen.post(reverse("citizen:apply"), form_data(code=code, action="submit"))
+    assert done.status_code == 302  # a gateway failure never refuses the application
+    case = Case.objects.get(channel=Channel.ONLINE)
+    row = PartySms.objects.get(case=case)
+    assert row.kind == "citizen_applied" and row.key == f"citizen-applied-{case.pk}"
+    assert f"/citizen/lookup/?case={case.number}" in row.text  # not a credential
+    assert len(sms()) == 1  # only the code so far: the receipt waits for the gateway
+    gateway.up()
+    receipt = sms()[-1]
+    assert (
+        receipt["key"] == f"party-sms-citizen-applied-{case.pk}" and case.number in receipt["text"]
+    )
+
+
+def test_codes_are_sent_at_once_never_queued_and_a_failure_is_said_on_the_page(
+    form_data, make_case, citizen, sms, gateway, django_capture_on_commit_callbacks
+):
+    from followup.models import PartySms
+
+    gateway.down()
+    failed = citizen.post(reverse("citizen:apply"), form_data(action="send_code"))
+    assert failed.status_code == 503
+    assert "验证码短信发送失败" in failed.content.decode()
+    case = make_case()
+    lookup = _sms_lookup(citizen, case.number, "send_code")
+    assert lookup.status_code == 503 and "验证码短信发送失败" in lookup.content.decode()
+    # Forgotten codes: the next tap is not throttled by them; nothing waits in an outbox.
+    assert not PhoneCode.objects.exists() and not PartySms.objects.exists()
+    gateway.up()
+    sent = citizen.post(reverse("citizen:apply"), form_data(action="send_code"))
+    assert sent.status_code == 200 and len(sms()) == 1
+    code = _code(sms())
+    # The code is in no table: only its keyed hash.
+    row = PhoneCode.objects.get()
+    assert code not in (row.code_hash, row.phone_bidx) and not PartySms.objects.exists()
+
+
+def test_no_outbox_row_or_audit_entry_holds_a_signed_link(
+    closed, sms, django_capture_on_commit_callbacks
+):
+    from audit.models import AuditEntry
+    from followup.models import PartySms
+
+    _case, path = closed
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    rows = list(PartySms.objects.values_list("text", "link"))
+    assert rows and all(token not in json.dumps(r, ensure_ascii=False) for r in rows)
+    entries = AuditEntry.objects.filter(table_name="followup_partysms")
+    assert entries.exists()  # the outbox is audited: what it holds is readable there
+    assert all(
+        token not in json.dumps([e.before, e.after], ensure_ascii=False, default=str)
+        for e in entries
+    )

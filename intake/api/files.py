@@ -36,7 +36,7 @@ class FileSerializer(serializers.Serializer):
     target_name = serializers.CharField()
     encrypted = serializers.BooleanField()
     purged = serializers.BooleanField()
-    uploaded_by = serializers.CharField()
+    uploaded_by = serializers.CharField(help_text="username; empty: sent by the applicant online")
     uploaded_at = serializers.DateTimeField()
     download_url = serializers.CharField()
 
@@ -58,7 +58,7 @@ class FileSerializer(serializers.Serializer):
             "target_name": row.target_name,
             "encrypted": a.encrypted,
             "purged": a.purged,
-            "uploaded_by": a.uploaded_by.username,
+            "uploaded_by": a.uploaded_by.username if a.uploaded_by_id else "",
             "uploaded_at": a.uploaded_at,
             "download_url": reverse("api:file-download", args=[a.pk]),
         }

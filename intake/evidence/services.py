@@ -268,6 +268,92 @@ def attachment_upload(
     return attachment, True
 
 
+# --- files that come with an order (the online application) --------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload read and recognised by its content, not yet stored."""
+
+    name: str
+    data: bytes
+    file_type: sniff.FileType
+    sha256: str
+
+    @property
+    def kind(self) -> str:
+        # The applicant does not sort their material: photos are photos, the rest evidence.
+        return (
+            Attachment.Kind.PHOTO
+            if self.file_type.code in ("jpeg", "png")
+            else Attachment.Kind.EVIDENCE
+        )
+
+
+def upload_check(upload) -> CheckedFile:
+    """The checks of ``attachment_upload`` (size ``FILE_MAX_BYTES``, empty, type by content)
+    without storing anything; raises ``ServiceError`` with the Chinese reason."""
+    name = clean_name(getattr(upload, "name", "") or "")
+    data = _read(upload)
+    try:
+        file_type = sniff.check(name, data)
+    except sniff.Refused as refused:
+        raise ServiceError(str(refused), code="file_type", fields={"file": str(refused)}) from None
+    return CheckedFile(name, data, file_type, hashlib.sha256(data).hexdigest())
+
+
+def attachments_add_received(*, case: Case, files: list[CheckedFile], source: str) -> list:
+    """Store files that came with an order from outside (the online application, issue 21)
+    on its new case, in the caller's transaction (the one that creates the case): there is
+    no staff uploader (``uploaded_by`` is empty; the event log names ``source``). Files of
+    the same content are stored once. If storing fails, the objects stored so far are
+    deleted before the error goes on; if the caller's transaction fails after this
+    returned, the caller deletes the returned files' objects (``store.delete``)."""
+    stored: list[str] = []
+    attachments = []
+    seen: set[str] = set()
+    try:
+        for checked in files:
+            if checked.sha256 in seen:
+                continue
+            seen.add(checked.sha256)
+            name = store.put(store.new_name(case.pk), checked.data)
+            stored.append(name)
+            attachment = Attachment.objects.create(
+                case=case,
+                target_kind="case",
+                target_id=case.pk,
+                kind=checked.kind,
+                name=checked.name,
+                file_type=checked.file_type.code,
+                content_type=checked.file_type.content_type,
+                size=len(checked.data),
+                sha256=checked.sha256,
+                stored_name=name,
+                uploaded_by=None,
+            )
+            CaseEvent.objects.create(
+                case=case,
+                transition="file_upload",
+                from_state=case.state,
+                to_state=case.state,
+                actor=None,
+                note=f"{TARGETS['case'].label}:{attachment.get_kind_display()}",
+                payload={
+                    "attachment": attachment.pk,
+                    "target": f"case:{case.pk}",
+                    "kind": attachment.kind,
+                    "source": source,
+                },
+            )
+            attachments.append(attachment)
+    except BaseException:
+        for name in stored:
+            store.delete(name)
+        raise
+    return attachments
+
+
 # --- reads with access checks -------------------------------------------------------------
 
 

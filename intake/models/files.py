@@ -50,10 +50,14 @@ class Attachment(models.Model):
     client_key = models.CharField(_("上传标识"), max_length=64, blank=True)
     stored_name = models.CharField(_("存储位置"), max_length=255, blank=True)
     data_key = EncryptedCharField(_("文件密钥"), max_length=64, blank=True, null=True)
+    # Empty for files the applicant sent with an online application (citizens have no
+    # account; the event log's ``file_upload`` row says where it came from).
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("上传人"),
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
