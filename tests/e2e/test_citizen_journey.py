@@ -18,6 +18,13 @@ APPLICANT_PHONE = "13700001111"
 
 
 def _sms(path) -> list[dict]:
+    """The gateway's file, after a worker's turn at the party SMS outbox (receipts and links
+    are queued there; ``followup.send_party_sms`` calls the same function)."""
+    from followup.models import PartySms
+    from followup.worksteps import deliver_party_sms
+
+    for pk in PartySms.objects.filter(status=PartySms.Status.PENDING).values_list("pk", flat=True):
+        deliver_party_sms(pk)
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -64,9 +71,20 @@ def test_apply_track_close_and_evaluate_dissatisfied_from_a_phone(
     expect(phone.locator("#code-sent")).to_contain_text("137****1111")
     code = re.search(r"验证码(\d{6})", _sms(sms_file)[-1]["text"]).group(1)
     phone.get_by_label("短信验证码").fill(code)
+    # The second step offers photos and documents (no JavaScript needed).
+    from tests import file_samples
+
+    phone.get_by_label("照片和证据材料(选填)").set_input_files(
+        [
+            {"name": "工地照片.jpg", "mimeType": "image/jpeg", "buffer": file_samples.jpeg()},
+            {"name": "考勤表.pdf", "mimeType": "application/pdf", "buffer": file_samples.pdf()},
+        ]
+    )
+    _public_checks(phone, "apply-files")
     with phone.expect_navigation():
         phone.get_by_role("button", name="提交申请").click()
     number = phone.locator("#applied-number").inner_text().strip()
+    expect(phone.locator("#applied-files")).to_contain_text("2 份")
     _public_checks(phone, "applied")
     case = Case.objects.get(number=number)
     assert case.channel == Channel.ONLINE and case.state == State.RECEIVED
@@ -80,6 +98,10 @@ def test_apply_track_close_and_evaluate_dissatisfied_from_a_phone(
         row.get_by_role("button", name="一键接单").click()
     case.refresh_from_db()
     assert case.state == State.REGISTERED
+    # The applicant's files are on the case for staff.
+    desk.goto(f"/cases/{case.pk}/")
+    expect(desk.locator("#files")).to_contain_text("工地照片.jpg")
+    expect(desk.locator("#files")).to_contain_text("申请人网上提交")
 
     # Scenery: the department handles it.
     users = {u.username: u for u in User.objects.all()}
