@@ -16,6 +16,7 @@ from django.urls import reverse
 from intake.models import Attachment, Case, CaseEvent, Channel, FileDownload
 
 from . import file_samples as samples
+from .conftest import requires_postgres
 from .test_citizen import _code, citizen, form_data, sms  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +226,40 @@ def test_a_failure_after_storing_removes_the_stored_objects(
         _submit(citizen, form_data, coded, [_upload("照片.jpg", samples.jpeg())])
     assert not Case.objects.filter(channel=Channel.ONLINE).exists()
     assert not Attachment.objects.exists() and stored(files_root) == []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_taps_with_files_store_one_case_and_one_set_of_files(
+    form_data, sms, files_root
+):
+    """Three copies of one submission at once (a double tap on a slow network): the code's
+    compare-and-set lets one through; the others answer with its case and store nothing."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    assert (
+        Client(REMOTE_ADDR="203.0.113.8")
+        .post(reverse("citizen:apply"), form_data(action="send_code"))
+        .status_code
+        == 200
+    )
+    code = _code(sms())
+    barrier = threading.Barrier(3)
+
+    def tap(_i):
+        try:
+            barrier.wait()
+            files = [_upload("照片.jpg", samples.jpeg()), _upload("合同.pdf", samples.pdf())]
+            return _submit(Client(REMOTE_ADDR="203.0.113.8"), form_data, code, files).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = list(pool.map(tap, range(3)))
+    assert statuses == [302, 302, 302]
+    case = Case.objects.get(channel=Channel.ONLINE)
+    assert Attachment.objects.filter(case=case).count() == 2
+    assert len(stored(files_root)) == 2  # no object of a losing tap is left behind
