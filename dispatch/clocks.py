@@ -134,6 +134,36 @@ def flag(computed: Computed, *, target: models.Model, field_name: str, case=None
     )
 
 
+def flag_new(
+    computed: Computed, *, targets: list[tuple[models.Model, Case]], field_name: str
+) -> None:
+    """``flag`` for rows inserted just now that all hold ``computed`` (a bulk writer's, e.g.
+    the sweep's automatic urges): they have no earlier estimate to supersede, so it is one
+    INSERT of the estimates when the date crossed an unknown year, and nothing otherwise."""
+    if computed.chained:
+        raise ValueError("flag_new is for fresh computations; a chain needs flag()")
+    if not computed.estimated or not targets:
+        return
+    CalendarEstimate.objects.bulk_create(
+        CalendarEstimate(
+            case=case,
+            clock=computed.clock,
+            start=computed.start,
+            amount=computed.amount,
+            unit=computed.unit,
+            chained=False,
+            due_at=computed.due,
+            years=computed.years,
+            crossed_years=computed.years,
+            resolved_at=None,
+            target_model=_target_key(target),
+            target_id=target.pk,
+            target_field=field_name,
+        )
+        for target, case in targets
+    )
+
+
 def _value_for(model_field, due: dt.datetime):
     if isinstance(model_field, models.DateTimeField):
         return due

@@ -55,8 +55,10 @@ DEFAULT_ESCALATION: list[tuple[int, str, bool]] = [
     (5, Audience.SUPERVISOR, False),
 ]
 SEND_BATCH = 5000
-# Called with (case_id, deadline text) once per deadline, the first working day after it.
-AUTO_URGE_HOOKS: list[Callable[[int, str], None]] = []
+# Called once per sweep with the (case id, deadline text) of every case whose automatic
+# urge (催办) is due — the first working day after its deadline — and the sweep's calendar,
+# so the urges are written in one set-based step (``dispatch.urges``), not one by one.
+AUTO_URGE_HOOKS: list[Callable[[list[tuple[int, str]], WorkCalendar], None]] = []
 
 
 # --- who gets told ---------------------------------------------------------------------
@@ -402,9 +404,11 @@ def collect(now: dt.datetime) -> int:
                 kind=ReminderKind.AUTO_URGE, case_id__in={c for c, _t in urges}
             ).values_list("case_id", "threshold")
         )
-        for case_id, threshold in sorted(urges - done):
-            for hook in AUTO_URGE_HOOKS:
-                hook(case_id, threshold.replace("T", " "))
+        pending = [
+            (case_id, threshold.replace("T", " ")) for case_id, threshold in sorted(urges - done)
+        ]
+        for hook in AUTO_URGE_HOOKS if pending else []:
+            hook(pending, ctx.cal)
     if not rows:
         return 0
     for r in rows:
@@ -664,17 +668,26 @@ def _active_with_role(role: str, **filters) -> list[int]:
 
 def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[int]:
     """Rows for a case event, written in the event's transaction; returns their ids."""
-    urgent = case.risk_level == "high"
-    # Only the audience this event needs (one query; a channel batch sends one per order).
-    if transition in ("register", "receive"):
-        kind = ReminderKind.NEW_CASE
-        who = _active_with_role(Role.DISPATCHER)
-    elif transition in ("dispatch", "reopen") and case.department_id:
-        kind = ReminderKind.DISPATCHED
-        who = _active_with_role(Role.OFFICER, department_id=case.department_id)
-    else:
-        return []
-    rows = list(_rows(case.pk, kind, f"event-{event_id}", who, timezone.now(), urgent))
+    return reminders_for_events([(case, transition, event_id)])
+
+
+def reminders_for_events(events: Iterable[tuple[Case, str, int]]) -> list[int]:
+    """``reminders_for_event`` for many (case, transition, event id) at once, e.g. a channel
+    batch's new cases: the same rows, one INSERT for all of them; returns their ids."""
+    rows: list[Reminder] = []
+    now = timezone.now()
+    for case, transition, event_id in events:
+        # Only the audience this event needs (read once per transaction block).
+        if transition in ("register", "receive"):
+            kind = ReminderKind.NEW_CASE
+            who = _active_with_role(Role.DISPATCHER)
+        elif transition in ("dispatch", "reopen") and case.department_id:
+            kind = ReminderKind.DISPATCHED
+            who = _active_with_role(Role.OFFICER, department_id=case.department_id)
+        else:
+            continue
+        urgent = case.risk_level == "high"
+        rows += _rows(case.pk, kind, f"event-{event_id}", who, now, urgent)
     if not rows:
         return []
     # One statement that also returns the ids; a repeated signal for the same event
@@ -687,8 +700,7 @@ def reminders_for_event(*, case: Case, transition: str, event_id: int) -> list[i
     )
     if all(r.pk for r in made):
         return [r.pk for r in made]
-    return list(
-        Reminder.objects.filter(case=case, kind=kind, threshold=f"event-{event_id}").values_list(
-            "pk", flat=True
-        )
-    )
+    keys = Q(pk__in=[])
+    for r in rows:
+        keys |= Q(case_id=r.case_id, kind=r.kind, threshold=r.threshold)
+    return list(Reminder.objects.filter(keys).values_list("pk", flat=True))

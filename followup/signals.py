@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from dispatch.models import Correction
-from intake.models import CaseEvent
+from intake.models import CaseEvent, events_created
 
 from . import reminders, tasks, worksteps
 
@@ -25,16 +25,34 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
         ids = reminders.reminders_for_event(
             case=instance.case, transition=instance.transition, event_id=instance.pk
         )
-    elif instance.transition in worksteps.STEPS:
-        ids = worksteps.reminders_for_step(case=instance.case, event=instance)
-        if instance.transition == "session_book" and not tasks.publishing_is_paused():
-            # Loads of history (the demo year) text no party about sessions long past.
-            sms = worksteps.party_sms_for_session(case=instance.case, event=instance)
-            sms += worksteps.mediator_sms_for_session(case=instance.case, event=instance)
-            tasks.publish_party_sms_on_commit(sms)
     else:
-        return
+        ids = _step_reminders(instance)
     tasks.publish_on_commit(ids)
+
+
+def _on_case_events(sender, events: list[CaseEvent], **kwargs):
+    """Events inserted together (``intake.models.events_bulk_create``: a channel batch, the
+    sweep's automatic urges): the same rows as one ``post_save`` each, the new-case and
+    dispatch notifications in one INSERT, and one hand-off to the workers after commit."""
+    ids = reminders.reminders_for_events(
+        (e.case, e.transition, e.pk) for e in events if e.transition in NOTIFY_ON
+    )
+    for event in events:
+        if event.transition not in NOTIFY_ON:
+            ids += _step_reminders(event)
+    tasks.publish_on_commit(ids)
+
+
+def _step_reminders(instance: CaseEvent) -> list[int]:
+    if instance.transition not in worksteps.STEPS:
+        return []
+    ids = worksteps.reminders_for_step(case=instance.case, event=instance)
+    if instance.transition == "session_book" and not tasks.publishing_is_paused():
+        # Loads of history (the demo year) text no party about sessions long past.
+        sms = worksteps.party_sms_for_session(case=instance.case, event=instance)
+        sms += worksteps.mediator_sms_for_session(case=instance.case, event=instance)
+        tasks.publish_party_sms_on_commit(sms)
+    return ids
 
 
 logger = logging.getLogger(__name__)
@@ -57,4 +75,5 @@ def _on_correction(sender, instance: Correction, created: bool, raw: bool = Fals
 
 def connect() -> None:
     post_save.connect(_on_case_event, sender=CaseEvent, dispatch_uid="followup.case_event")
+    events_created.connect(_on_case_events, sender=CaseEvent, dispatch_uid="followup.case_events")
     post_save.connect(_on_correction, sender=Correction, dispatch_uid="followup.correction")

@@ -1,7 +1,7 @@
 """Due work owned by other apps, plugged into the sweep when their models exist.
 
 dispatch: extension requests awaiting a decision (``ExtensionRequest``) and the automatic
-urge (``supervision_create(automatic=True)``). mediation: agreements' performance dates
+urges (``dispatch.urges.supervisions_urge_automatic``, all of a sweep at once). mediation: agreements' performance dates
 and the 30-day judicial-confirmation window (《人民调解法》 art. 33). Each is looked up at
 start-up so follow-up keeps working while those apps evolve.
 """
@@ -80,8 +80,13 @@ def make_agreement_source(model, field: str, kind: str, lead_days: int):
     return source
 
 
+def _urge_message(due_text: str) -> str:
+    return _("系统自动催办:已超过办理时限%(due)s,请尽快办理并说明原因。") % {"due": due_text}
+
+
 def record_auto_urge(case_id: int, due_text: str) -> None:
-    """催办 on the first working day after the deadline, through dispatch's service."""
+    """催办 on the first working day after the deadline, for one case, through dispatch's
+    service (the fallback of ``record_auto_urges``)."""
     try:
         from dispatch.models import Supervision
         from dispatch.services import supervision_create
@@ -92,14 +97,29 @@ def record_auto_urge(case_id: int, due_text: str) -> None:
             case_id=case_id,
             level=Supervision.Level.URGE,
             actor=None,
-            message=_("系统自动催办:已超过办理时限%(due)s,请尽快办理并说明原因。")
-            % {"due": due_text},
+            message=_urge_message(due_text),
             automatic=True,
         )
     except IntegrityError:
         pass  # another sweep made it first (unique constraint)
     except Exception:
         logger.exception("automatic urge for case %s failed", case_id)
+
+
+def record_auto_urges(urges: list[tuple[int, str]], cal=None) -> None:
+    """催办 for every case of a sweep whose deadline passed on the previous working day, in
+    one set-based step (``dispatch.urges.supervisions_urge_automatic``). If the batch fails
+    as a whole, one case at a time, so that one bad case holds up no other."""
+    try:
+        from dispatch.urges import supervisions_urge_automatic
+    except ImportError:
+        return
+    try:
+        supervisions_urge_automatic(items=[(c, _urge_message(d)) for c, d in urges], cal=cal)
+    except Exception:
+        logger.exception("automatic urges for %d case(s) failed as a batch", len(urges))
+        for case_id, due_text in urges:
+            record_auto_urge(case_id, due_text)
 
 
 def register_available() -> None:
@@ -110,11 +130,11 @@ def register_available() -> None:
 
         reminders.register_source("corrections", source_corrections_due)
     try:
-        from dispatch.services import supervision_create  # noqa: F401
+        from dispatch.urges import supervisions_urge_automatic  # noqa: F401
     except ImportError:
         pass
     else:
-        reminders.AUTO_URGE_HOOKS.append(record_auto_urge)
+        reminders.AUTO_URGE_HOOKS.append(record_auto_urges)
     # The petition and labour-dispute chains: the step the handling side must meet now.
     for name in ("PetitionRecord", "LabourRecord"):
         model = _model("mediation", name)

@@ -30,7 +30,16 @@ from luodian_platform.validators import (
 )
 
 from .lifecycle import run_transition
-from .models import Case, CaseCounter, CaseEvent, Channel, Party, RiskLevel, State
+from .models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Channel,
+    Party,
+    RiskLevel,
+    State,
+    events_bulk_create,
+)
 
 
 @dataclass
@@ -183,18 +192,9 @@ def case_numbers_allocate(*, count: int, at: dt.datetime | None = None) -> list[
 def risk_suggestions(data: CaseInput) -> list[str]:
     """Flags the platform suggests from the data itself: 重复访 when the same applicant
     (ID number or phone) has earlier cases within ``DUPLICATE_WINDOW_DAYS``, 群体性 when the
-    people involved reach ``GROUP_DISPUTE_THRESHOLD``. Applied automatically on create."""
-    from .selectors import earlier_cases_of_applicants
-
-    applicants = [p for p in data.parties if p.role == Party.PartyRole.APPLICANT]
-    out = []
-    if earlier_cases_of_applicants(
-        id_numbers=[p.id_number for p in applicants], phones=[p.phone for p in applicants]
-    ):
-        out.append("repeat")
-    if max(data.people_count, len(applicants)) >= settings.GROUP_DISPUTE_THRESHOLD:
-        out.append("group")
-    return out
+    people involved reach ``GROUP_DISPUTE_THRESHOLD``. Applied automatically on create.
+    The same look-up as a channel batch's (``risk_suggestions_many``), one query."""
+    return risk_suggestions_many([data])[0]
 
 
 def risk_suggestions_many(items: list[CaseInput]) -> list[list[str]]:
@@ -351,11 +351,10 @@ def cases_create_many(
 ) -> list[Case]:
     """``case_create`` for a batch of cleaned inputs (``case_input_clean`` done by the
     caller), in one transaction: one block of numbers, then one INSERT each for the cases,
-    their parties and their events. The events' ``post_save`` is sent for each event (the
-    notifications hang on it), as ``save()`` would. All or nothing: the caller wraps it in
-    a savepoint and falls back to one order at a time on an IntegrityError."""
-    from django.db.models.signals import post_save
-
+    their parties and their events (``events_bulk_create``: the event log's receivers get
+    the batch at once, so the new-case notifications are one INSERT too). All or nothing:
+    the caller wraps it in a savepoint and falls back to one order at a time on an
+    IntegrityError."""
     if not items:
         return []
     flags = risk_suggestions_many([data for data, _p in items])
@@ -376,7 +375,7 @@ def cases_create_many(
                 for p in _parties_new(case, data)
             ]
         )
-        events = CaseEvent.objects.bulk_create(
+        events_bulk_create(
             [
                 _event_new(
                     case,
@@ -389,15 +388,6 @@ def cases_create_many(
                 for case, (data, payload), suggested in zip(cases, items, flags, strict=True)
             ]
         )
-        for event in events:
-            post_save.send(
-                sender=CaseEvent,
-                instance=event,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=event._state.db,
-            )
     return cases
 
 

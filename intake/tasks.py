@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from . import outbound
-from .models import CaseEvent
+from .models import CaseEvent, events_created
 
 logger = logging.getLogger(__name__)
 
@@ -91,5 +91,11 @@ def _on_case_event(sender, instance: CaseEvent, created: bool, raw: bool = False
     publish_on_commit([outbound.outbox_for_event(instance)])
 
 
+def _on_case_events(sender, events: list[CaseEvent], **kwargs):
+    """Events inserted together (``events_bulk_create``): their outbox rows, one hand-off."""
+    publish_on_commit([outbound.outbox_for_event(event) for event in events])
+
+
 def connect() -> None:
     post_save.connect(_on_case_event, sender=CaseEvent, dispatch_uid="intake.outbox")
+    events_created.connect(_on_case_events, sender=CaseEvent, dispatch_uid="intake.outbox_bulk")

@@ -35,7 +35,14 @@ from .choices import (
     RiskLevel,
     State,
 )
-from .events import TRANSITION_LABELS, CaseEvent, CaseEventQuerySet, register_event_labels
+from .events import (
+    TRANSITION_LABELS,
+    CaseEvent,
+    CaseEventQuerySet,
+    events_bulk_create,
+    events_created,
+    register_event_labels,
+)
 from .files import PERSONAL_KINDS, Attachment, FileDownload
 from .idempotency import IdempotencyKey
 from .notes import PURGED_NOTE_TEXT, ProgressNote
@@ -74,6 +81,8 @@ __all__ = [
     "ProgressNote",
     "RiskLevel",
     "State",
+    "events_bulk_create",
+    "events_created",
     "register_event_labels",
     "register_visibility",
 ]
