@@ -310,13 +310,19 @@ def source_handling_deadlines(ctx: SweepContext) -> Iterable[Reminder]:
         for part in parts
         for row in part.values_list("pk", "department_id", "assignee_id", "due_at")
     )
+    # Working days late, per deadline date: a catch-up sweep meets thousands of cases but a
+    # few dozen dates, and each count walks the calendar day by day.
+    late: dict[dt.date, int] = {}
     for pk, dept, assignee, due in rows:
         stamp = _stamp(due)
         if due > ctx.now:
             who = ctx.directory.audience(Audience.OFFICER, department_id=dept, assignee_id=assignee)
             yield from _rows(pk, ReminderKind.DUE_SOON, stamp, who, ctx.now)
             continue
-        late_days = ctx.cal.working_days_between(local_date(due), ctx.today)
+        day = local_date(due)
+        if day not in late:
+            late[day] = ctx.cal.working_days_between(day, ctx.today)
+        late_days = late[day]
         for after, audience, urgent in steps:
             if late_days >= after:
                 who = ctx.directory.audience(audience, department_id=dept, assignee_id=assignee)
