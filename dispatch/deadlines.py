@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q
 
 from intake.models import Case
+from luodian_platform.lookups import held
 from luodian_platform.periods import period
 from luodian_platform.workcal import WorkCalendar
 
@@ -49,7 +50,11 @@ def specificity(rule: DeadlineRule) -> int:
 def rule_for(case: Case) -> DeadlineRule:
     """The most specific rule for the case's category and channel (one query); the
     built-in default only when no row applies."""
-    candidates = list(applicable_rules(case.category_id, case.channel))
+    candidates = held(
+        ("deadline_rules", case.category_id, case.channel or ""),
+        lambda: list(applicable_rules(case.category_id, case.channel)),
+        (DeadlineRule,),
+    )
     return max(candidates, key=specificity) if candidates else default_rule()
 
 

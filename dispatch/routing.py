@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from intake.models import Case
+from luodian_platform.lookups import held
 from luodian_platform.models import Department
 
 from .models import RoutingRule
@@ -64,14 +65,18 @@ def specificity(rule: RoutingRule) -> int:
 
 def routing_suggest(case: Case) -> RoutingSuggestion | None:
     """The suggestion for ``case``, or None when no active rule covers its category."""
-    rules = (
-        RoutingRule.objects.filter(
-            category_id=case.category_id, is_active=True, department__is_active=True
-        )
-        .select_related("category", "township", "department")
-        .prefetch_related(
-            Prefetch("co_departments", queryset=Department.objects.filter(is_active=True))
-        )
+    rules = held(
+        ("routing_rules", case.category_id),
+        lambda: list(
+            RoutingRule.objects.filter(
+                category_id=case.category_id, is_active=True, department__is_active=True
+            )
+            .select_related("category", "township", "department")
+            .prefetch_related(
+                Prefetch("co_departments", queryset=Department.objects.filter(is_active=True))
+            )
+        ),
+        (RoutingRule, RoutingRule.co_departments.through, Department),
     )
     text = f"{case.title}\n{case.facts}\n{case.request}"
     best: tuple | None = None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from intake.lifecycle import lock_visible_case, run_transition
 from intake.models import Case, CaseEvent, State
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
+from luodian_platform.lookups import held
 from luodian_platform.models import Department, User
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.workcal import WorkCalendar, paused_amount
@@ -32,9 +33,13 @@ def _end_current_dispatch(case: Case) -> None:
 
 def department_is_staffed(department: Department) -> bool:
     """Whether an active officer of ``department`` could sign for a case dispatched to it."""
-    return User.objects.filter(
-        department=department, is_active=True, groups__name=Role.OFFICER
-    ).exists()
+    return held(
+        ("department_staffed", department.pk),
+        User.objects.filter(
+            department=department, is_active=True, groups__name=Role.OFFICER
+        ).exists,
+        (User, User.groups.through),
+    )
 
 
 def case_dispatch(

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from intake.models import HANDLING_STATES, Case, CaseEvent, State
 from luodian_platform import notifications
+from luodian_platform.lookups import held as lookup_held
 from luodian_platform.models import User
 from luodian_platform.roles import Role
 from luodian_platform.workcal import WorkCalendar, end_of_day, local_date, local_tz
@@ -662,10 +663,16 @@ def _active_with_role(role: str, **filters) -> list[int]:
         if key in memo:
             return memo[key]
     who = list(
-        User.objects.filter(is_active=True, groups__name=role, **filters)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
+        lookup_held(
+            ("active_with_role", key),
+            lambda: tuple(
+                User.objects.filter(is_active=True, groups__name=role, **filters)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .distinct()
+            ),
+            (User, User.groups.through),
+        )
     )
     if memo is not None:
         memo[key] = who

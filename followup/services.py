@@ -28,6 +28,7 @@ from intake.lifecycle import run_transition
 from intake.models import Case, CaseEvent, Channel, State
 from intake.services import party_reveal
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
+from luodian_platform.lookups import held
 from luodian_platform.models import User
 from luodian_platform.periods import period
 from luodian_platform.roles import Role, user_has_role
@@ -58,10 +59,16 @@ def default_offsets() -> list[dict]:
 
 def plan_for(category_id: int | None) -> FollowupPlan:
     """The category's plan, else the default row, else the built-in default."""
-    plans = {
-        p.category_id: p
-        for p in FollowupPlan.objects.filter(Q(category_id=category_id) | Q(category__isnull=True))
-    }
+    plans = held(
+        ("followup_plans", category_id),
+        lambda: {
+            p.category_id: p
+            for p in FollowupPlan.objects.filter(
+                Q(category_id=category_id) | Q(category__isnull=True)
+            )
+        },
+        (FollowupPlan,),
+    )
     return (
         plans.get(category_id)
         or plans.get(None)
@@ -71,11 +78,15 @@ def plan_for(category_id: int | None) -> FollowupPlan:
 
 def next_followup_officer() -> User | None:
     """Follow-up officers in turn (轮流): the row lock serialises concurrent closings."""
-    officers = list(
-        User.objects.filter(is_active=True, groups__name=Role.FOLLOWUP)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
+    officers = held(
+        ("active_with_role", (Role.FOLLOWUP, ())),
+        lambda: tuple(
+            User.objects.filter(is_active=True, groups__name=Role.FOLLOWUP)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .distinct()
+        ),
+        (User, User.groups.through),
     )
     if not officers:
         return None

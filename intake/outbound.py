@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luodian_platform.errors import Conflict, NotAllowed, NotFound, ServiceError
+from luodian_platform.lookups import held
 from luodian_platform.roles import Role, user_has_role
 
 from .models import (
@@ -139,7 +140,11 @@ def outbox_for_event(event: CaseEvent) -> int | None:
     case = event.case
     if not case.external_id or not case.channel:
         return None
-    outbound = ChannelOutbound.objects.filter(channel=case.channel, is_active=True).first()
+    outbound = held(
+        ("channel_outbound", case.channel),
+        ChannelOutbound.objects.filter(channel=case.channel, is_active=True).first,
+        (ChannelOutbound,),
+    )
     if outbound is None or not outbound.wants(event_type):
         return None
     message = apply_mapping(build_message(case, event, event_type), outbound.field_mapping)

@@ -274,9 +274,10 @@ def seed_periods(model=None) -> int:
 
 def period(code: str):
     """The ``Period`` row ``code``; the seed value (unsaved, logged) if the row is missing."""
+    from .lookups import held
     from .models import Period
 
-    row = Period.objects.filter(code=code).first()
+    row = held(("period", code), Period.objects.filter(code=code).first, (Period,))
     if row is not None:
         return row
     if code not in PERIOD_DEFAULTS:

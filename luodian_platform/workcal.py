@@ -66,12 +66,19 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
+        from .lookups import held
         from .models import CalendarYear, HolidayOverride
 
-        return cls(
-            overrides=dict(HolidayOverride.objects.values_list("date", "is_workday")),
-            entered_years=set(CalendarYear.objects.values_list("year", flat=True)),
-        )
+        def read():
+            return (
+                dict(HolidayOverride.objects.values_list("date", "is_workday")),
+                frozenset(CalendarYear.objects.values_list("year", flat=True)),
+            )
+
+        # Held during bulk work (lookups.py); each caller gets its own snapshot, since
+        # ``unknown_years_seen`` collects what one computation met.
+        overrides, years = held("workcal", read, (HolidayOverride, CalendarYear))
+        return cls(overrides=dict(overrides), entered_years=set(years))
 
     def is_known_year(self, year: int) -> bool:
         if year in self.entered_years:
