@@ -11,6 +11,7 @@ class CitizenConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from followup.demo_year.steps import register_step
         from intake.lifecycle import register_after_transition
         from intake.models import register_event_labels
         from intake.panels import CasePanel, register_panel
@@ -29,6 +30,10 @@ class CitizenConfig(AppConfig):
         register_after_transition("reply", messages.on_case_replied)
         # The party SMS outbox signs our links when it sends (they are never stored).
         messages.register_links()
+        # The demo year: some applicants evaluate through the SMS link.
+        from .demo_year import evaluate_by_link
+
+        register_step("citizen_evaluate", evaluate_by_link)
         BEAT_ENTRIES.update(tasks.beat_entries())
         register_event_labels(panels.EVENT_LABELS)
         register_panel(

@@ -15,13 +15,14 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch.models import Correction, ExtensionRequest, Supervision
+from dispatch.models import Correction, ExtensionRequest, Stall, Supervision
+from dispatch.stalls import stalls_sweep
 from followup import reminders
 from followup.demo_year import already_loaded, load_demo_year
 from followup.demo_year.plan import OPEN_PATHS, YEAR_PATHS
 from followup.models import CourtFiling, Reminder, SatisfactionResult, Visit
 from followup.selectors import Period, dashboard, evaluation_tables
-from intake.models import Case, CaseEvent, Channel, State
+from intake.models import Attachment, Case, CaseEvent, Channel, ProgressNote, State
 from luodian_platform.workcal import local_tz
 from mediation.models import (
     Agreement,
@@ -54,6 +55,10 @@ def _counts() -> dict[str, int]:
         "reminders": Reminder.objects.count(),
         "ratings": SatisfactionResult.objects.count(),
         "filings": CourtFiling.objects.count(),
+        "notes": ProgressNote.objects.count(),
+        "files": Attachment.objects.count(),
+        "citizen": Visit.objects.filter(source=Visit.Source.CITIZEN).count(),
+        "stalls": Stall.objects.count(),
     }
 
 
@@ -182,6 +187,37 @@ def test_the_dashboard_and_the_evaluation_have_figures(year, supervisor, client)
     sheet = openpyxl.load_workbook(io.BytesIO(excel.content)).worksheets[0]
     numbers = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, int)]
     assert any(n > 0 for n in numbers)
+
+
+def test_notes_files_citizen_evaluations_and_stalls_come_through_their_services(year, db):
+    notes = ProgressNote.objects.all()
+    assert notes.exists()
+    # Written by the officer of the department handling the case, at the step's time.
+    assert not notes.exclude(author__groups__name="officer").exists()
+    assert set(notes.values_list("kind", flat=True)) <= set(ProgressNote.Kind.values)
+    assert not notes.filter(happened_at__lt=F("case__created_at")).exists()
+    # Files hang on their note, as the note form's service stores them; each one opens.
+    files = Attachment.objects.filter(target_kind="note")
+    assert files.exists()
+    assert set(files.values_list("file_type", flat=True)) <= {"png", "pdf"}
+    from intake.evidence.services import attachment_open
+
+    one = files.select_related("uploaded_by").first()
+    opened = attachment_open(attachment_id=one.pk, actor=one.uploaded_by)
+    with opened.handle as handle:
+        assert handle.read(4) in (b"\x89PNG", b"%PDF")
+    assert ProgressNote.objects.filter(pk=one.target_id, case_id=one.case_id).exists()
+    # Applicants who answered the SMS link: a done visit of source citizen, one per round,
+    # and a used link for each.
+    from citizen.models import UsedLink
+
+    citizen = Visit.objects.filter(source=Visit.Source.CITIZEN)
+    assert citizen.exists()
+    assert set(citizen.values_list("status", flat=True)) == {Visit.Status.DONE}
+    assert UsedLink.objects.count() >= citizen.count()
+    # 久未进展: the sweep ran at the load's moment; run again, it finds nothing new.
+    assert Stall.objects.count() == year.stalls
+    assert stalls_sweep(now=year.now).created == 0
 
 
 def test_no_reminder_of_the_history_is_left_to_send(year, db):

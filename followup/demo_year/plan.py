@@ -89,11 +89,22 @@ class Path:
 
 
 _IN = [("intake", "0h"), ("dispatch", "2h"), ("sign", "3h")]
+# A progress note (办理进展) while handling, some with a photo or a letter: without one
+# for N working days a case in handling is 久未进展 (dispatch/stalls.py).
+_NOTE = [("note", "1w")]
 _MEDIATE = [("mediate", "1w"), ("session_agreed", "2w"), ("agreement", "1h")]
-_CLOSE = [("approve", "1w"), ("visit", "0h"), ("visit", "0h"), ("archive", "1d")]
+# After closing, about one applicant in four evaluates through the SMS link (citizen app).
+_CLOSE = [
+    ("approve", "1w"),
+    ("citizen_evaluate", "1d"),
+    ("visit", "0h"),
+    ("visit", "0h"),
+    ("archive", "1d"),
+]
 # Mediated: the agreement's term is performed between the two visits.
 _CLOSE_PERFORMED = [
     ("approve", "1w"),
+    ("citizen_evaluate", "1d"),
     ("visit", "0h"),
     ("perform", "0h"),
     ("visit", "0h"),
@@ -102,7 +113,7 @@ _CLOSE_PERFORMED = [
 
 # Paths that end closed or archived (or rejected/merged): the year's history.
 YEAR_PATHS = [
-    Path("答复办结", 22, [*_IN, ("reply", "4w"), *_CLOSE]),
+    Path("答复办结", 22, [*_IN, *_NOTE, ("reply", "3w"), *_CLOSE]),
     Path(
         "调解成功",
         18,
@@ -153,7 +164,14 @@ YEAR_PATHS = [
     Path(
         "调解不成",
         8,
-        [*_IN, ("mediate", "1w"), ("session_failed", "2w"), ("notice", "1h"), *_CLOSE],
+        [
+            *_IN,
+            *_NOTE,
+            ("mediate", "3d"),
+            ("session_failed", "2w"),
+            ("notice", "1h"),
+            *_CLOSE,
+        ],
         MEDIATION_CATEGORIES,
     ),
     Path(
@@ -187,13 +205,21 @@ YEAR_PATHS = [
     Path(
         "中止恢复",
         4,
-        [*_IN, ("suspend", "2w"), ("resume", "6w"), ("reply", "3w"), *_CLOSE],
+        [*_IN, ("suspend", "2w"), ("resume", "6w"), *_NOTE, ("reply", "2w"), *_CLOSE],
         MEDIATION_CATEGORIES,
     ),
     Path(
         "延期办结",
         4,
-        [*_IN, ("extend", "3w"), ("extend_approve", "2h"), ("reply", "6w"), *_CLOSE],
+        [
+            *_IN,
+            *_NOTE,
+            ("extend", "2w"),
+            ("extend_approve", "2h"),
+            *_NOTE,
+            ("reply", "5w"),
+            *_CLOSE,
+        ],
         EXTENDABLE_CATEGORIES,
     ),
     Path(
@@ -274,6 +300,7 @@ YEAR_PATHS = [
             ("legal_aid", "1h"),
             ("legal_aid_decide", "3w"),
             ("legal_aid_lawyer", "2w"),
+            *_NOTE,
             ("reply", "1w"),
             *_CLOSE,
         ],
@@ -289,6 +316,7 @@ OPEN_PATHS = [
     Path("待派单", 3, [("intake", "0h")], HANDLED_CATEGORIES, [("walk_in", 1)], (0, 3)),
     Path("待签收", 3, [("intake", "0h"), ("dispatch", "2h")], window=(0, 4)),
     Path("办理中", 8, _IN, window=RECENT),
+    Path("办理中有进展", 4, [*_IN, ("note", "2d")], window=RECENT),
     Path(
         "调解中",
         5,

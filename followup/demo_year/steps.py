@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +21,8 @@ from dispatch.models import Correction, Supervision
 from dispatch.routing import routing_suggest
 from intake import services as intake_services
 from intake.channel import channel_order_submit
-from intake.models import Case, Channel, Outcome, Party
+from intake.models import Attachment, Case, Channel, Outcome, Party
+from intake.notes import note_add_with_files
 from intake.services import CaseInput, PartyInput
 from luodian_platform.errors import Conflict
 from luodian_platform.validators import id_card_check_char
@@ -36,7 +38,7 @@ from mediation.models import MediationSession as Session
 
 from .. import services as followup_services
 from ..models import Visit
-from . import texts
+from . import samples, texts
 
 STOP = object()
 DEMO_PREFIX = "DY-"  # external ids of the demo year's channel orders (its marker, too)
@@ -324,6 +326,35 @@ def send_back(ctx, run: CaseRun) -> None:
     )
 
 
+# --- progress notes and their files --------------------------------------------------------
+
+
+def note(ctx, run: CaseRun) -> None:
+    """An officer's progress note (办理进展) while handling; one in six comes with a file
+    (a site photo with a visit, the letter with a document), through the note form's
+    service: note and file in one transaction."""
+    kind = ctx.weighted(texts.NOTE_KINDS)
+    files, file_kind = [], Attachment.Kind.EVIDENCE
+    if ctx.rng.random() < 1 / 6:
+        if kind == "document":
+            name = f"case-{run.index:05d}-letter.pdf"
+            files = [
+                SimpleUploadedFile(name, samples.pdf(f"Case {run.index:05d}"), "application/pdf")
+            ]
+        else:
+            name = f"case-{run.index:05d}-photo.png"
+            files = [SimpleUploadedFile(name, samples.png(ctx.rng), "image/png")]
+            file_kind = Attachment.Kind.PHOTO
+    note_add_with_files(
+        case_id=run.case_id,
+        actor=_officer(ctx, run),
+        kind=kind,
+        text=ctx.rng.choice(texts.NOTES[kind]),
+        files=files,
+        file_kind=file_kind,
+    )
+
+
 # --- mediation --------------------------------------------------------------------------
 
 
@@ -563,9 +594,12 @@ def legal_aid_lawyer(ctx, run: CaseRun) -> None:
 
 def _next_visit(ctx, run: CaseRun):
     """The next scheduled visit of the case's current round, with the clock at its day."""
-    case = run.case
     visit = (
-        Visit.objects.filter(case=case, round=case.rework_count, status=Visit.Status.SCHEDULED)
+        Visit.objects.filter(
+            case_id=run.case_id,
+            round=Case.objects.filter(pk=run.case_id).values("rework_count")[:1],
+            status=Visit.Status.SCHEDULED,
+        )
         .order_by("seq")
         .first()
     )
@@ -633,14 +667,42 @@ def visit_unreachable(ctx, run: CaseRun):
     return None
 
 
+def citizen_evaluate(ctx, run: CaseRun):
+    """About one closed case in four: the applicant answers the SMS link and evaluates
+    the round (满意 / 基本满意). The citizen app owns the link and its service; it
+    registers this step (``register_step``), since followup may not import it."""
+    if ctx.rng.random() >= 0.25:
+        return None
+    satisfaction = ctx.weighted(ctx.plan.VISIT_SATISFACTION)
+    evaluate = EXTRA_STEPS.get("citizen_evaluate")
+    if evaluate is None:
+        return None
+    evaluate(
+        case_id=run.case_id,
+        satisfaction=satisfaction,
+        agreement_performed=run.performed if run.agreement_id else None,
+        comments=ctx.rng.choice(texts.CITIZEN_COMMENTS[satisfaction]),
+    )
+    return None
+
+
 def archive(ctx, run: CaseRun):
-    if Visit.objects.filter(case_id=run.case_id, status=Visit.Status.SCHEDULED).exists():
+    statuses = set(Visit.objects.filter(case_id=run.case_id).values_list("status", flat=True))
+    if Visit.Status.SCHEDULED in statuses:
         return STOP  # still waiting for a visit: stays closed
     # Follow-up officers see the cases they visit; 即办件 have no visits: the centre files them.
-    has_visits = Visit.objects.filter(case_id=run.case_id).exists()
-    actor = ctx.followup if has_visits else ctx.dispatcher
+    actor = ctx.followup if statuses else ctx.dispatcher
     followup_services.case_archive(case_id=run.case_id, actor=actor)
     return None
+
+
+# Steps that a downstream app performs through its own services (the citizen's
+# evaluation through a signed link): registered from its AppConfig.ready().
+EXTRA_STEPS: dict[str, Callable[..., object]] = {}
+
+
+def register_step(name: str, fn: Callable[..., object]) -> None:
+    EXTRA_STEPS[name] = fn
 
 
 STEPS = {
@@ -687,4 +749,6 @@ STEPS = {
     "visit_dissatisfied": visit_dissatisfied,
     "visit_unreachable": visit_unreachable,
     "archive": archive,
+    "note": note,
+    "citizen_evaluate": citizen_evaluate,
 }

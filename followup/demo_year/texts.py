@@ -392,3 +392,31 @@ VISIT_COMMENTS = {
     "basic": ["问题基本解决,但办理时间较长。", "结果可以接受。"],
     "dissatisfied": ["款项至今未到位,不满意。", "问题没有实际解决。"],
 }
+
+# Progress notes (办理进展) by kind, as an officer writes them between the steps.
+NOTES = {
+    "phone": [
+        "电话联系申请人,核实诉求和联系方式,告知办理进度。",
+        "电话联系被申请人,了解其意见,对方同意配合调查。",
+    ],
+    "visit": [
+        "到现场走访,查看纠纷现场并拍照留存,听取村组干部意见。",
+        "入户走访当事人,了解家庭情况和双方分歧所在。",
+    ],
+    "meeting": [
+        "约谈双方当事人,释明相关法律规定,双方同意进一步协商。",
+        "召集村委会、司法所和双方当事人座谈,初步形成处理意见。",
+    ],
+    "document": [
+        "收到申请人补充的书面材料,已附卷。",
+        "向有关单位发出协助调查函,已附函件。",
+    ],
+}
+# (kind, weight) of a note: mostly calls and visits.
+NOTE_KINDS = [("phone", 45), ("visit", 25), ("meeting", 15), ("document", 15)]
+
+# Citizens' own evaluations through the SMS link (few write comments).
+CITIZEN_COMMENTS = {
+    "satisfied": ["办事效率高,感谢工作人员。", "", ""],
+    "basic": ["问题基本解决,希望后续跟进。", ""],
+}
