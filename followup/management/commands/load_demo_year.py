@@ -25,7 +25,7 @@ class Command(BaseCommand):
         states = ", ".join(f"{k}={v}" for k, v in sorted(result.states.items()))
         self.stdout.write(
             f"demo year: {result.cases} cases, {result.steps} service steps "
-            f"in {result.seconds:.1f} s ({states})"
+            f"in {result.seconds:.1f} s ({states}); 久未进展: {result.stalls}"
         )
         for what, n in sorted(result.failures.items()):
             self.stderr.write(f"  refused ×{n}: {what}")
