@@ -37,6 +37,48 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
     return filter_text(qs, f.get("q") or "")
 
 
+# The columns a case list shows, API rows (``CaseListSerializer``) and the list page's table
+# (``_case_table.html``) alike: a list reads only these, not the facts and claims (up to
+# 15,000 characters a row) or the category's JSON of required fields.
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "state",
+    "version",
+    "channel",
+    "risk_level",
+    "due_at",
+    "bounce_count",
+    "created_at",
+    "category__code",
+    "category__name",
+    "department__code",
+    "department__name",
+    "township__code",
+    "township__name",
+)
+
+
+def list_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """``qs`` (from ``case_list``) reading only the list's columns, as cases (the page)."""
+    return qs.only(*LIST_COLUMNS)
+
+
+# The API's list rows as plain values (``CaseListSerializer``): no model instances at all.
+LIST_VALUES = (
+    *(c for c in LIST_COLUMNS if "__" not in c),
+    "category__code",
+    "department__code",
+    "township__code",
+)
+
+
+def list_rows(qs: QuerySet[Case]) -> QuerySet:
+    """``qs`` (from ``case_list``) as one dict of the list's values per case (the API)."""
+    return qs.values(*LIST_VALUES)
+
+
 def filter_overdue(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(state__in=HANDLING_STATES, due_at__lt=timezone.now())
 

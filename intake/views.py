@@ -22,7 +22,8 @@ from rest_framework.request import Request
 from luodian_platform.api.pagination import CasePagination
 from luodian_platform.api.throttles import throttled
 from luodian_platform.errors import ServiceError
-from luodian_platform.models import Category, Department, Township
+from luodian_platform.models import Category
+from luodian_platform.picklists import picklists
 from luodian_platform.qr import public_url, qr_svg
 from luodian_platform.roles import Role, user_has_role
 from luodian_platform.validators import normalize_id_number, normalize_phone
@@ -32,7 +33,7 @@ from .actions import ACTIONS
 from .channel import guidance_for, route_to_for
 from .forms import INITIAL_PARTIES, PartyFormSet, RegistrationForm, action_fields
 from .lifecycle import available_actions, illegal_message, may_ever_perform
-from .models import Case, Channel, OtherProceeding, Party, RiskLevel, State
+from .models import Case, OtherProceeding, Party, State, labels
 from .note_views import NoteAddForm
 from .notes import NOTE_CLOSED_STATES, case_timeline_entries, may_write_notes
 from .panels import panels_for
@@ -43,6 +44,7 @@ from .selectors import (
     case_timeline,
     earlier_cases_of_applicants,
     inbox_list,
+    list_columns,
 )
 from .services import (
     ON_SPOT_KINDS,
@@ -79,7 +81,7 @@ class KeysetPage:
 @login_required
 def case_list_page(request):
     filters = {k: request.GET.get(k, "") for k in FILTER_KEYS}
-    qs = case_list(user=request.user, filters=filters)
+    qs = list_columns(case_list(user=request.user, filters=filters))
     # Keyset (cursor) pagination, as in the API: no COUNT(*) over a province's cases and a
     # deep page costs what the first page costs (docs/performance.md, `make bench`).
     paginator = CasePagination()
@@ -100,12 +102,10 @@ def case_list_page(request):
         {
             "page": page,
             "filters": filters,
-            "states": State.choices,
-            "channels": Channel.choices,
-            "risks": RiskLevel.choices,
-            "categories": Category.objects.all(),
-            "departments": Department.objects.all(),
-            "townships": Township.objects.all(),
+            # The dropdowns' (value, label) pairs: labels resolved once per language, the
+            # county's units from the cache (luodian_platform.picklists).
+            "states": labels(State).items(),
+            **picklists(),
             "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
         },
     )

@@ -16,6 +16,9 @@ class PlatformConfig(AppConfig):
 
         checks.register(check_personal_data_registry, checks.Tags.models)
         checks.register(check_keys, checks.Tags.security, deploy=True)
+        from . import picklists
+
+        picklists.connect()
         from .audit import register_redacted
 
         # Digests of API tokens stay out of the trail (it says that a token changed).

@@ -49,12 +49,18 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_role_cache", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            names.add(Role.ADMIN.value)
-        cached = frozenset(n for n in names if n in Role.values)
-        user._role_cache = cached
+        cached = remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def remember_roles(user, group_names) -> frozenset[str]:
+    """Cache ``user``'s roles from its group names, read by the caller (the request's user
+    comes with them: ``luodian_platform.auth`` loads both in one statement)."""
+    names = set(group_names)
+    if user.is_superuser:
+        names.add(Role.ADMIN.value)
+    user._role_cache = frozenset(n for n in names if n in Role.values)
+    return user._role_cache
 
 
 def user_has_role(user, *roles: str) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from .auth import token_with_user
 from .errors import NotFound, ServiceError
 from .models import StaffToken
 from .roles import Role, user_has_role
@@ -70,11 +71,8 @@ class StaffTokenAuthentication(authentication.TokenAuthentication):
     model = StaffToken
 
     def authenticate_credentials(self, key):
-        token = (
-            StaffToken.objects.select_related("user")
-            .filter(token_hash=token_hash(key), revoked_at__isnull=True)
-            .first()
-        )
+        # The token, its user and the user's roles in one statement (luodian_platform.auth).
+        token = token_with_user(token_hash(key))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("令牌无效或已吊销。"))
         now = timezone.now()

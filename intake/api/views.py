@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from intake.actions import CaseAction
 from intake.models import Case, CaseEvent, Channel, RiskLevel, State
-from intake.selectors import case_list, filter_overdue, filter_text
+from intake.selectors import case_list, filter_overdue, filter_text, list_rows
 
 from .serializers import CaseDetailSerializer, CaseListSerializer
 from .walkin import WALK_IN_SCHEMA, walk_in_create
@@ -51,7 +51,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         qs = case_list(user=self.request.user)
-        if self.action == "retrieve":
+        if self.action == "list":
+            qs = list_rows(qs)
+        elif self.action == "retrieve":
             qs = qs.prefetch_related(
                 "parties", Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
             )

@@ -34,6 +34,7 @@ from .choices import (
     Outcome,
     RiskLevel,
     State,
+    labels,
 )
 from .events import (
     TRANSITION_LABELS,
@@ -83,6 +84,7 @@ __all__ = [
     "State",
     "events_bulk_create",
     "events_created",
+    "labels",
     "register_event_labels",
     "register_visibility",
 ]

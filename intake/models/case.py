@@ -41,6 +41,7 @@ from .choices import (
     Outcome,
     RiskLevel,
     State,
+    labels,
 )
 
 # --- who may perform a transition (django_fsm permission callables) -------------------
@@ -507,8 +508,22 @@ class Case(FSMModelMixin, models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def state_label(self) -> str:
+        """``get_state_display()`` without resolving every label of the set per call."""
+        return labels(State).get(self.state, self.state)
+
+    @property
+    def risk_label(self) -> str:
+        return labels(RiskLevel).get(self.risk_level, self.risk_level)
+
+    @property
     def is_overdue(self) -> bool:
-        return bool(self.due_at and self.state in HANDLING_STATES and self.due_at < timezone.now())
+        return Case.overdue(self.state, self.due_at)
+
+    @staticmethod
+    def overdue(state: str, due_at) -> bool:
+        """Being handled past its deadline (also for list rows read as values, not models)."""
+        return bool(due_at and state in HANDLING_STATES and due_at < timezone.now())
 
 
 # What the retention purge leaves of a name (luodian_platform.crypto registry).
