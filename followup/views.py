@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from luodian_platform.api.throttles import throttled
+from luodian_platform.dbrouter import reads_from_replica
 from luodian_platform.errors import NotAllowed, NotFound, ServiceError
 from luodian_platform.models import Department, Township
 from luodian_platform.roles import Role, user_has_role
@@ -249,6 +250,7 @@ def _period_or_error(request):
 
 
 @login_required
+@reads_from_replica
 def evaluation_page(request):
     county, own = _evaluation_access(request.user)
     period, error = _period_or_error(request)
@@ -313,6 +315,7 @@ CASE_HEADERS = [
 
 
 @login_required
+@reads_from_replica
 def evaluation_cases_page(request):
     """The cases behind one figure of one unit (click-through from the tables), exportable."""
     county, own = _evaluation_access(request.user)
@@ -390,6 +393,7 @@ class CourtFilingForm(forms.Form):
 
 
 @role_required(Role.SUPERVISOR)
+@reads_from_replica
 def dashboard(request):
     period, error = _period_or_error(request)
     if error is not None:

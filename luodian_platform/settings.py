@@ -167,6 +167,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# A read replica (a PostgreSQL streaming replica of the primary) for the reads that
+# tolerate a little lag: dashboards, the evaluation and its exports
+# (luodian_platform/dbrouter.py). Unset: everything reads and writes ``default``.
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+    )
+DATABASE_ROUTERS = ["luodian_platform.dbrouter.ReplicaRouter"]
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
