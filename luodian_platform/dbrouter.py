@@ -2,8 +2,9 @@
 
 Province-wide, the supervisors' dashboards, the evaluation (考评) and its Excel exports are
 the heavy reads: aggregates over years of cases. With ``REPLICA_DATABASE_URL`` set (a
-PostgreSQL streaming replica of the primary), the pages marked ``@reads_from_replica`` read
-from it, so they do not compete with the counters, locks and writes of the case flow on the
+PostgreSQL streaming replica of the primary), the pages marked ``@reads_from_replica``
+(``followup``: the dashboard, the evaluation page with its Excel export, its drill-down
+lists) and the evaluation API (``with replica_reads():``) read from it, so they do not compete with the counters, locks and writes of the case flow on the
 primary. Everything else reads from the primary, and every write goes there.
 
 Rules (``ReplicaRouter``):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connections, router, transaction
 from django.test import Client
@@ -23,9 +24,13 @@ from intake.models import Case
 from luodian_platform.dbrouter import REPLICA, ReplicaRouter, replica_configured, replica_reads
 from luodian_platform.models import Township
 from luodian_platform.roles import Role
-from tests.conftest import requires_postgres
 
 RENAMED = "副本乡(只在副本库)"
+
+requires_postgres = pytest.mark.skipif(
+    not settings.IS_POSTGRES,
+    reason="needs PostgreSQL (set DATABASE_URL): the stand-in replica is a second PostgreSQL database",
+)
 
 
 def test_without_a_replica_everything_reads_and_writes_the_primary(db):
@@ -134,6 +139,8 @@ def test_the_evaluation_page_and_its_exports_read_the_replica(replica, make_case
     book = load_workbook(io.BytesIO(client.get("/followup/evaluation/?format=xlsx").content))
     cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
     assert RENAMED in cells
+    api = client.get("/api/followup/evaluation/", HTTP_ACCEPT="application/json").json()
+    assert RENAMED in {row["name"] for row in api["townships"]}
     drill = f"/followup/evaluation/cases/?by=township&key={case.township_id}&figure=received"
     listed = client.get(drill)
     assert listed.status_code == 200 and case.number not in listed.content.decode()

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from intake.models import Channel
 from luodian_platform.api.views import ObjectActionView
+from luodian_platform.dbrouter import replica_reads
 from luodian_platform.errors import NotAllowed, ServiceError
 from luodian_platform.roles import Role, user_has_role
 
@@ -108,9 +109,10 @@ class EvaluationView(APIView):
             raise ServiceError(
                 exc.message, code="invalid_period", fields={exc.field: exc.message}
             ) from None
-        result = snapshots.evaluate_kept(
-            period=period, department=None if county else own, townships=county
-        )
+        with replica_reads():  # a lag-tolerant read (luodian_platform/dbrouter.py)
+            result = snapshots.evaluate_kept(
+                period=period, department=None if county else own, townships=county
+            )
         pq = urlencode(period.as_params())
         return Response(
             {
