@@ -158,7 +158,8 @@ def closed_loop(target: Target, *, duration: float, connections: int = 4) -> dic
         t.join()
     elapsed = time.perf_counter() - t0
     return {
-        "rps": round(sum(counts) / elapsed, 1),
+        # Answered requests only: a refusal (429 from a throttle, an error) is not throughput.
+        "rps": round((sum(counts) - sum(errors)) / elapsed, 1),
         "requests": sum(counts),
         "errors": sum(errors),
         "connections": connections,
