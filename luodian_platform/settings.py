@@ -204,10 +204,6 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    # Sessions are read from Redis and written to both Redis and the database: one query
-    # less on every page. Only with a shared cache: a per-process cache would let another
-    # worker keep serving a session that was logged out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -246,8 +246,8 @@ def test_list_api_queries_per_role_do_not_grow(username, make_case):
 def test_list_page_queries_with_pick_lists_kept(make_case, dispatcher):
     make_case()
     client = session_client(User.objects.get(username="dispatcher"))
-    # session (unless cached) + user + cases + unread notifications; the pick lists come
-    # from the cache once kept.
+    # session + user + cases + unread notifications; the pick lists come from the cache
+    # once kept.
     assert _queries(client, "/cases/") == 3 + SESSION_READ
     for _ in range(5):
         make_case()
