@@ -123,6 +123,7 @@ MADE_DB=1
 redis-cli -h 127.0.0.1 -p 6379 -n "$BROKER_DB" flushdb >/dev/null
 redis-cli -h 127.0.0.1 -p 6379 -n "$REDIS_DB" flushdb >/dev/null
 $PY manage.py migrate --noinput -v0
+psql -h "$PG_HOST" -U postgres -d "$DB" -qc "VACUUM (ANALYZE)"  # cheap when the copy was vacuumed
 GEN_SECONDS=0
 ROLLUP_SECONDS=0
 else
@@ -147,6 +148,11 @@ T_ROLL=$(date +%s)
 $PY manage.py rollup_stats | tail -1
 ROLLUP_SECONDS=$(( $(date +%s) - T_ROLL ))
 echo "bench: roll-up backfill in ${ROLLUP_SECONDS}s"
+# A database in service is vacuumed by autovacuum: without a visibility map, the
+# index-only scans the dashboard relies on read the table instead (121 → 20 ms at 1M).
+T_VAC=$(date +%s)
+psql -h "$PG_HOST" -U postgres -d "$DB" -qc "VACUUM (ANALYZE)"
+echo "bench: vacuumed in $(( $(date +%s) - T_VAC ))s"
 {
   echo "SCALE=${SCALE} SEED=${SEED}"
   printf 'export SECRET_KEY=%q\nexport BLIND_INDEX_KEY=%q\nexport FIELD_ENCRYPTION_SALTS=%q\n' \
