@@ -22,6 +22,7 @@ from luodian_platform.periods import period
 
 from . import selectors, services
 from .models import LabourRecord, PetitionRecord
+from .services.chains import TEXT_FIELDS
 from .views import _aware, _full_document, _pdf
 
 STEPS = {
@@ -54,17 +55,6 @@ STEPS = {
         },
     },
 }
-TEXT_FIELDS = (
-    "route",
-    "reason",
-    "commission",
-    "reference",
-    "outcome",
-    "facts",
-    "opinion",
-    "basis",
-    "review_body",
-)
 BOOL_FIELDS = ("accept", "settled")
 
 

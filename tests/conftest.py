@@ -33,10 +33,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_demo_county", verbosity=0)
 
 
-def _user(username: str) -> User:
+def _ensure_demo_county() -> None:
     # Transactional tests flush the database afterwards; reload the demo county if so.
     if not User.objects.filter(username="clerk").exists():
         call_command("load_demo_county", verbosity=0)
+
+
+@pytest.fixture
+def demo_county(db):
+    """The demo county, for tests that read it without a persona (after a transactional
+    test's flush it is loaded again)."""
+    _ensure_demo_county()
+
+
+def _user(username: str) -> User:
+    _ensure_demo_county()
     return User.objects.select_related("department", "window").get(username=username)
 
 

@@ -252,7 +252,7 @@ def _form(**over) -> dict:
 
 
 @pytest.fixture
-def form_data(db):
+def form_data(demo_county):
     from luodian_platform.models import Category, Township
 
     def make(**over):

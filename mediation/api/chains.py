@@ -14,6 +14,7 @@ from intake.models import Case
 
 from .. import services
 from ..models import LabourRecord, PetitionRecord
+from ..services.chains import TEXT_FIELDS
 
 ERRORS = {
     400: OpenApiResponse(description="输入有误,fields 指明字段"),
@@ -98,19 +99,6 @@ LABOUR_STEPS = {
 }
 
 
-TEXTS = (
-    "route",
-    "reason",
-    "commission",
-    "reference",
-    "outcome",
-    "facts",
-    "opinion",
-    "basis",
-    "review_body",
-)
-
-
 def _visible_case(request, pk: int) -> Case:
     case = Case.objects.visible_to(request.user).filter(pk=pk).first()
     if case is None:
@@ -126,7 +114,7 @@ def _step_kwargs(request, fields, required) -> dict:
     if missing:
         raise serializers.ValidationError(dict.fromkeys(missing, _("必填。")))
     out = {f: data[f] for f in fields if f in data and data[f] is not None}
-    for text in TEXTS:
+    for text in TEXT_FIELDS:
         if text in fields:
             out.setdefault(text, "")
     return out

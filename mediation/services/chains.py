@@ -165,6 +165,18 @@ def petition_extend(*, petition_id: int, actor, reason: str) -> PetitionRecord:
 
 
 # Lengths of the 信访处理意见书's parts (as the model's fields).
+# The chains' free-text inputs (page forms and API alike): whitespace is stripped, "" is none.
+TEXT_FIELDS = (
+    "route",
+    "reason",
+    "commission",
+    "reference",
+    "outcome",
+    "facts",
+    "opinion",
+    "basis",
+    "review_body",
+)
 REPLY_LIMITS = {"facts": 10000, "opinion": 5000, "basis": 2000, "review_body": 100}
 
 
