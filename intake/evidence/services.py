@@ -140,7 +140,7 @@ def _check_counts(case: Case, target_kind: str, target_id: int) -> None:
         )
 
 
-def _log_upload(case: Case, attachment: Attachment, actor, target_label: str) -> None:
+def _log_upload(case: Case, attachment: Attachment, actor, target_label: str, **extra: str) -> None:
     CaseEvent.objects.create(
         case=case,
         transition="file_upload",
@@ -152,6 +152,7 @@ def _log_upload(case: Case, attachment: Attachment, actor, target_label: str) ->
             "attachment": attachment.pk,
             "target": f"{attachment.target_kind}:{attachment.target_id}",
             "kind": attachment.kind,
+            **extra,
         },
     )
 
@@ -332,20 +333,7 @@ def attachments_add_received(*, case: Case, files: list[CheckedFile], source: st
                 stored_name=name,
                 uploaded_by=None,
             )
-            CaseEvent.objects.create(
-                case=case,
-                transition="file_upload",
-                from_state=case.state,
-                to_state=case.state,
-                actor=None,
-                note=f"{TARGETS['case'].label}:{attachment.get_kind_display()}",
-                payload={
-                    "attachment": attachment.pk,
-                    "target": f"case:{case.pk}",
-                    "kind": attachment.kind,
-                    "source": source,
-                },
-            )
+            _log_upload(case, attachment, None, TARGETS["case"].label, source=source)
             attachments.append(attachment)
     except BaseException:
         for name in stored:
